@@ -1,0 +1,121 @@
+import { ConfigError } from './errors.ts';
+
+/**
+ * Everything a process needs to know, read once from the environment at start and validated as a
+ * whole: a bad value stops the process with a message naming every problem, not the first one.
+ */
+export interface Config {
+  databaseUrl: string;
+  redisUrl: string;
+  natsUrl: string;
+  /** Which transport carries events: NATS JetStream (default) or NATS Streaming. */
+  eventBus: 'jetstream' | 'stan';
+  stan: { url: string | undefined; clusterId: string; clientId: string | undefined };
+  /** Prefix of every Redis key (BullMQ prefix and the ordering gate's keys). */
+  redisPrefix: string;
+  /** BullMQ queue that carries commands. */
+  queueName: string;
+  /** Prefix of NATS subjects, streams and durable names: `${natsPrefix}.events` is the event log. */
+  natsPrefix: string;
+  /** Largest event payload the store accepts, in bytes. */
+  maxEventBytes: number;
+  /** Largest command payload the client accepts, in bytes. */
+  maxCommandBytes: number;
+  http: { host: string; port: number; apiToken: string | undefined };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const config: Config = {
+    databaseUrl: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/eventstore', ['postgres:', 'postgresql:']),
+    redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    natsUrl: read.url('NATS_URL', 'nats://127.0.0.1:4222', ['nats:', 'tls:']),
+    eventBus: read.oneOf('EVENT_BUS', 'jetstream', ['jetstream', 'stan'] as const),
+    stan: {
+      url: env.STAN_URL ? read.url('STAN_URL', '', ['nats:']) : undefined,
+      clusterId: read.name('STAN_CLUSTER_ID', 'test-cluster'),
+      clientId: env.STAN_CLIENT_ID ? read.name('STAN_CLIENT_ID', '') : undefined,
+    },
+    redisPrefix: read.name('REDIS_PREFIX', 'eventstore'),
+    queueName: read.name('QUEUE_NAME', 'commands'),
+    natsPrefix: read.name('NATS_PREFIX', 'eventstore'),
+    maxEventBytes: read.integer('MAX_EVENT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    maxCommandBytes: read.integer('MAX_COMMAND_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    http: {
+      host: env.HOST || '127.0.0.1',
+      port: read.integer('PORT', 3000, 0, 65535),
+      apiToken: env.API_TOKEN || undefined,
+    },
+    logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+  };
+  if (config.eventBus === 'stan' && !config.stan.url) {
+    problems.push('EVENT_BUS=stan needs STAN_URL (for example nats://127.0.0.1:4223)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** A URL with its password replaced, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparseable url>';
+  }
+}
+
+class Reader {
+  constructor(private readonly env: Env, private readonly problems: string[]) {}
+
+  url(key: string, fallback: string, protocols: string[]): string {
+    const value = this.env[key] || fallback;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) {
+        this.problems.push(`${key} must start with ${protocols.join(' or ')}//, got ${redactUrl(value)}`);
+      }
+    } catch {
+      this.problems.push(`${key} is not a URL: ${redactUrl(value)}`);
+    }
+    return value;
+  }
+
+  integer(key: string, fallback: number, min: number, max: number): number {
+    const raw = this.env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${key} must be one of ${allowed.join(', ')}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+
+  name(key: string, fallback: string): string {
+    const value = this.env[key] || fallback;
+    if (!NAME.test(value)) {
+      this.problems.push(`${key} may hold only letters, digits, '-' and '_' (1 to 64), got "${value}"`);
+    }
+    return value;
+  }
+}
