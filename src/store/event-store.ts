@@ -1,0 +1,288 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import {
+  AggregateTypeMismatchError,
+  ConcurrencyError,
+  DuplicateCommandError,
+  InvalidBatchError,
+} from '../errors.ts';
+import { APPEND_SQL } from './append-sql.ts';
+import type {
+  AppendRequest,
+  AppendResult,
+  CommandRef,
+  CommitPosition,
+  ExpectedVersion,
+  ProcessedCommand,
+  RecordedEvent,
+  Snapshot,
+} from './types.ts';
+import { START } from './types.ts';
+import {
+  expectedVersionFromSql,
+  expectedVersionToSql,
+  validateAggregateId,
+  validateEvents,
+  validateTypeName,
+} from './validation.ts';
+
+/** A pool, or a client inside the caller's own transaction: appends then commit with it. */
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+export interface EventStoreOptions {
+  /** Largest event payload accepted, in bytes (default 1 MiB). */
+  maxEventBytes?: number;
+}
+
+export interface AppendOptions {
+  aggregateType: string;
+  /** Default 'any'. */
+  expectedVersion?: ExpectedVersion;
+  /** Record this command as processed in the same transaction (see processed_commands). */
+  command?: CommandRef;
+}
+
+/** Why one aggregate of a batch was not written. Nothing of it was. */
+export type AppendRejection = ConcurrencyError | AggregateTypeMismatchError | DuplicateCommandError;
+
+export interface BatchAppendResult {
+  committed: AppendResult[];
+  rejected: AppendRejection[];
+}
+
+/** How many times append() retries an 'any' append that lost a race to create the stream. */
+const ANY_RETRIES = 3;
+
+const EVENT_COLUMNS = `global_position, transaction_id::text AS transaction_id, event_id::text, aggregate_id,
+  aggregate_type, event_type, event_version, event_data, content_type, metadata, occurred_at`;
+
+/**
+ * The immutable event store on PostgreSQL. Appends are single statements (see append-sql.ts);
+ * reads in commit order follow the xmin rule (see readAll).
+ */
+export class EventStore {
+  private readonly maxEventBytes: number;
+
+  constructor(private readonly pool: Queryable, options: EventStoreOptions = {}) {
+    this.maxEventBytes = options.maxEventBytes ?? 1024 * 1024;
+  }
+
+  /**
+   * Appends events to one aggregate in one transaction.
+   * @throws ConcurrencyError when the aggregate is not at `expectedVersion`
+   * @throws AggregateTypeMismatchError, DuplicateCommandError, InvalidInputError subclasses
+   */
+  async append(aggregateId: string, events: AppendRequest['events'], options: AppendOptions): Promise<AppendResult> {
+    const request: AppendRequest = {
+      aggregateId,
+      aggregateType: options.aggregateType,
+      events,
+      expectedVersion: options.expectedVersion ?? 'any',
+      ...(options.command ? { command: options.command } : {}),
+    };
+    for (let attempt = 1; ; attempt++) {
+      const { committed, rejected } = await this.appendMany([request]);
+      if (committed[0]) return committed[0];
+      const error = rejected[0]!;
+      // 'any' can only lose when a concurrent writer created the stream first: try again.
+      const retry = request.expectedVersion === 'any' && error instanceof ConcurrencyError && attempt < ANY_RETRIES;
+      if (!retry) throw error;
+    }
+  }
+
+  /**
+   * Appends to many aggregates in one round trip and one transaction. Each aggregate's expected
+   * version is checked on its own: the winners are committed, the losers reported in `rejected`,
+   * and no aggregate is half-written. Bad input anywhere refuses the whole batch before any SQL.
+   */
+  async appendMany(requests: AppendRequest[]): Promise<BatchAppendResult> {
+    const params = this.toParams(requests);
+    const { rows } = await this.pool.query(APPEND_SQL, params);
+    const byAggregate = new Map<string, AppendResult>();
+    for (const row of rows) {
+      let result = byAggregate.get(row.aggregate_id);
+      if (!result) byAggregate.set(row.aggregate_id, (result = { aggregateId: row.aggregate_id, nextExpectedVersion: 0, events: [] }));
+      const eventVersion = Number(row.event_version);
+      result.events.push({ eventId: row.event_id, eventVersion, globalPosition: Number(row.global_position) });
+      result.nextExpectedVersion = eventVersion;
+    }
+    const losers = requests.filter((r) => !byAggregate.has(r.aggregateId));
+    return {
+      committed: requests.flatMap((r) => byAggregate.get(r.aggregateId) ?? []),
+      rejected: losers.length > 0 ? await this.explainRejections(losers) : [],
+    };
+  }
+
+  /** Events of one aggregate in version order, from `fromVersion` (default 1). */
+  async readStream(aggregateId: string, options: { fromVersion?: number; limit?: number } = {}): Promise<RecordedEvent[]> {
+    validateAggregateId(aggregateId);
+    const { rows } = await this.pool.query(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE aggregate_id = $1 AND event_version >= $2
+       ORDER BY event_version LIMIT $3`,
+      [aggregateId, options.fromVersion ?? 1, options.limit ?? null],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * Events of all aggregates in commit order, after `after` (default: the start).
+   *
+   * Global positions are taken at INSERT but become visible at COMMIT, so "position > last seen"
+   * would skip an event whose transaction commits late. Instead this reads only events of
+   * transactions older than every transaction still running (pg_snapshot_xmin): those can no longer
+   * be joined by anything that sorts before them. The price: a long-open transaction anywhere in
+   * the cluster holds readers back until it ends (see lag()).
+   */
+  async readAll(options: { after?: CommitPosition; limit?: number } = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? START;
+    const { rows } = await this.pool.query(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [String(after.transactionId), after.globalPosition, options.limit ?? 1000],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /** The current version of an aggregate (0 when it has no events). */
+  async streamVersion(aggregateId: string): Promise<number> {
+    validateAggregateId(aggregateId);
+    const { rows } = await this.pool.query('SELECT version FROM streams WHERE aggregate_id = $1', [aggregateId]);
+    return rows[0] ? Number(rows[0].version) : 0;
+  }
+
+  /** Keeps the snapshot unless a newer one is already stored. */
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    validateAggregateId(snapshot.aggregateId);
+    await this.pool.query(
+      `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state, content_type)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (aggregate_id) DO UPDATE
+         SET version = excluded.version, state = excluded.state, content_type = excluded.content_type,
+             created_at = now()
+         WHERE snapshots.version < excluded.version`,
+      [snapshot.aggregateId, snapshot.aggregateType, snapshot.version, snapshot.state, snapshot.contentType],
+    );
+  }
+
+  async loadSnapshot(aggregateId: string): Promise<Snapshot | undefined> {
+    validateAggregateId(aggregateId);
+    const { rows } = await this.pool.query(
+      'SELECT aggregate_id, aggregate_type, version, state, content_type FROM snapshots WHERE aggregate_id = $1',
+      [aggregateId],
+    );
+    const row = rows[0];
+    return row
+      ? { aggregateId: row.aggregate_id, aggregateType: row.aggregate_type, version: Number(row.version), state: row.state, contentType: row.content_type }
+      : undefined;
+  }
+
+  /** The recorded outcome of a command, if it was processed. */
+  async getProcessedCommand(commandId: string): Promise<ProcessedCommand | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT command_id, command_type, aggregate_id, status, version, event_ids::text[] AS event_ids,
+              reason_code, reason, processed_at
+       FROM processed_commands WHERE command_id = $1`,
+      [commandId],
+    );
+    return rows[0] ? toProcessedCommand(rows[0]) : undefined;
+  }
+
+  /**
+   * Records a command that was decided without events (a domain rejection). The first outcome
+   * recorded for a command id stands; the stored one is returned.
+   */
+  async recordRejection(rejection: CommandRef & { aggregateId: string; code: string; reason: string }): Promise<ProcessedCommand> {
+    await this.pool.query(
+      `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, reason_code, reason)
+       VALUES ($1, $2, $3, 'rejected', $4, $5)
+       ON CONFLICT (command_id) DO NOTHING`,
+      [rejection.commandId, rejection.commandType, rejection.aggregateId, rejection.code, rejection.reason],
+    );
+    return (await this.getProcessedCommand(rejection.commandId))!;
+  }
+
+  private toParams(requests: AppendRequest[]): unknown[] {
+    if (!Array.isArray(requests) || requests.length === 0) throw new InvalidBatchError('nothing to append: no requests');
+    const seen = new Set<string>();
+    const aggregates = { ids: [] as string[], types: [] as string[], expected: [] as number[], counts: [] as number[], commandIds: [] as (string | null)[], commandTypes: [] as (string | null)[] };
+    const events = { ids: [] as string[], idx: [] as number[], eventIds: [] as string[], types: [] as string[], data: [] as Buffer[], contentTypes: [] as string[], metadata: [] as string[], occurredAt: [] as Date[] };
+    const now = new Date();
+
+    for (const request of requests) {
+      validateAggregateId(request.aggregateId);
+      validateTypeName('aggregateType', request.aggregateType);
+      validateEvents(request.events, this.maxEventBytes);
+      if (seen.has(request.aggregateId)) {
+        throw new InvalidBatchError(`aggregate "${request.aggregateId}" appears twice in one batch: merge its events`);
+      }
+      seen.add(request.aggregateId);
+      aggregates.ids.push(request.aggregateId);
+      aggregates.types.push(request.aggregateType);
+      aggregates.expected.push(expectedVersionToSql(request.expectedVersion));
+      aggregates.counts.push(request.events.length);
+      aggregates.commandIds.push(request.command?.commandId ?? null);
+      aggregates.commandTypes.push(request.command?.commandType ?? null);
+      request.events.forEach((event, i) => {
+        events.ids.push(request.aggregateId);
+        events.idx.push(i + 1);
+        events.eventIds.push(event.eventId ?? randomUUID());
+        events.types.push(event.eventType);
+        events.data.push(Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength));
+        events.contentTypes.push(event.contentType ?? 'application/json');
+        events.metadata.push(JSON.stringify(event.metadata ?? {}));
+        events.occurredAt.push(event.occurredAt ?? now);
+      });
+    }
+    return [
+      aggregates.ids, aggregates.types, aggregates.expected, aggregates.counts, aggregates.commandIds, aggregates.commandTypes,
+      events.ids, events.idx, events.eventIds, events.types, events.data, events.contentTypes, events.metadata, events.occurredAt,
+    ];
+  }
+
+  /** One extra round trip, only when a batch had losers: tells each loser why it lost. */
+  private async explainRejections(losers: AppendRequest[]): Promise<AppendRejection[]> {
+    const commandIds = losers.flatMap((r) => (r.command ? [r.command.commandId] : []));
+    const [streams, processed] = await Promise.all([
+      this.pool.query('SELECT aggregate_id, aggregate_type, version FROM streams WHERE aggregate_id = ANY($1)', [losers.map((r) => r.aggregateId)]),
+      this.pool.query('SELECT command_id FROM processed_commands WHERE command_id = ANY($1)', [commandIds]),
+    ]);
+    const heads = new Map(streams.rows.map((row) => [row.aggregate_id as string, row]));
+    const duplicates = new Set(processed.rows.map((row) => row.command_id as string));
+    return losers.map((request) => {
+      if (request.command && duplicates.has(request.command.commandId)) return new DuplicateCommandError(request.command.commandId);
+      const head = heads.get(request.aggregateId);
+      if (head && head.aggregate_type !== request.aggregateType) {
+        return new AggregateTypeMismatchError(request.aggregateId, request.aggregateType, head.aggregate_type);
+      }
+      const expected = expectedVersionFromSql(expectedVersionToSql(request.expectedVersion));
+      return new ConcurrencyError(request.aggregateId, expected, head ? Number(head.version) : 0);
+    });
+  }
+}
+
+function toRecordedEvent(row: Record<string, any>): RecordedEvent {
+  return {
+    eventId: row.event_id,
+    aggregateId: row.aggregate_id,
+    aggregateType: row.aggregate_type,
+    eventType: row.event_type,
+    eventVersion: Number(row.event_version),
+    data: row.event_data,
+    contentType: row.content_type,
+    metadata: row.metadata,
+    occurredAt: row.occurred_at,
+    globalPosition: Number(row.global_position),
+    transactionId: Number(row.transaction_id),
+  };
+}
+
+function toProcessedCommand(row: Record<string, any>): ProcessedCommand {
+  const base = { commandId: row.command_id, commandType: row.command_type, aggregateId: row.aggregate_id, processedAt: row.processed_at };
+  return row.status === 'accepted'
+    ? { ...base, status: 'accepted', version: Number(row.version), eventIds: row.event_ids }
+    : { ...base, status: 'rejected', code: row.reason_code, reason: row.reason };
+}

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MigrationError } from '../../src/errors.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+describe('migrate', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  after(() => db.drop());
+
+  it('applies every migration once, even when processes start together', async () => {
+    const results = await Promise.all([migrate(db.url), migrate(db.url), migrate(db.url)]);
+    const appliedByAll = results.flatMap((r) => r.applied);
+    assert.ok(appliedByAll.includes('001_event_store'));
+    assert.equal(new Set(appliedByAll).size, appliedByAll.length, 'no migration ran twice');
+    const again = await migrate(db.url);
+    assert.deepEqual(again.applied, []);
+    assert.ok(again.alreadyApplied >= 1);
+  });
+
+  it('creates the database when it does not exist', async () => {
+    const url = new URL(db.url);
+    url.pathname = `${url.pathname}_created`;
+    const result = await migrate(url.toString());
+    assert.ok(result.applied.includes('001_event_store'));
+    const cleanup = await createTestDatabase({ migrate: false });
+    await cleanup.pool.query(`DROP DATABASE "${url.pathname.slice(1)}" WITH (FORCE)`);
+    await cleanup.drop();
+  });
+
+  it('refuses to run when an applied migration was changed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sql-'));
+    await cp(fileURLToPath(new URL('../../sql/', import.meta.url)), dir, { recursive: true });
+    await writeFile(join(dir, '001_event_store.sql'), '-- edited after the fact\n', { flag: 'a' });
+    await assert.rejects(migrate(db.url, { dir }), (e: unknown) => e instanceof MigrationError && /was changed/.test(e.message));
+  });
+});
