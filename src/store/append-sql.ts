@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidBatchError } from '../errors.ts';
+import type { AppendRequest } from './types.ts';
+import { expectedVersionToSql, validateAggregateId, validateEvents, validateTypeName } from './validation.ts';
+
 /**
  * The append statement: any number of aggregates, each with its own expected version, in ONE
  * statement (one round trip, one transaction). Each aggregate's stream head moves by compare-and-set;
@@ -69,3 +74,51 @@ recorded AS (
 SELECT aggregate_id, event_id::text, event_version, global_position
 FROM inserted
 ORDER BY aggregate_id, event_version`;
+
+
+/**
+ * Validates a batch and lays it out as APPEND_SQL's parallel arrays. Throws on the first bad
+ * request, before any SQL runs, so a bad batch writes nothing.
+ */
+export function toAppendParams(requests: AppendRequest[], maxEventBytes: number): unknown[] {
+  if (!Array.isArray(requests) || requests.length === 0) throw new InvalidBatchError('nothing to append: no requests');
+  const perAggregate: unknown[][] = [[], [], [], [], [], []];
+  const perEvent: unknown[][] = [[], [], [], [], [], [], [], []];
+  const seen = new Set<string>();
+  const now = new Date();
+
+  for (const request of requests) {
+    validateAggregateId(request.aggregateId);
+    validateTypeName('aggregateType', request.aggregateType);
+    validateEvents(request.events, maxEventBytes);
+    if (seen.has(request.aggregateId)) {
+      throw new InvalidBatchError(`aggregate "${request.aggregateId}" appears twice in one batch: merge its events`);
+    }
+    seen.add(request.aggregateId);
+    push(perAggregate, [
+      request.aggregateId,
+      request.aggregateType,
+      expectedVersionToSql(request.expectedVersion),
+      request.events.length,
+      request.command?.commandId ?? null,
+      request.command?.commandType ?? null,
+    ]);
+    request.events.forEach((event, i) =>
+      push(perEvent, [
+        request.aggregateId,
+        i + 1,
+        event.eventId ?? randomUUID(),
+        event.eventType,
+        Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
+        event.contentType ?? 'application/json',
+        JSON.stringify(event.metadata ?? {}),
+        event.occurredAt ?? now,
+      ]),
+    );
+  }
+  return [...perAggregate, ...perEvent];
+}
+
+function push(columns: unknown[][], row: unknown[]): void {
+  row.forEach((value, i) => columns[i]!.push(value));
+}

@@ -1,12 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import {
-  AggregateTypeMismatchError,
-  ConcurrencyError,
-  DuplicateCommandError,
-  InvalidBatchError,
-} from '../errors.ts';
-import { APPEND_SQL } from './append-sql.ts';
+import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError } from '../errors.ts';
+import { APPEND_SQL, toAppendParams } from './append-sql.ts';
 import type {
   AppendRequest,
   AppendResult,
@@ -18,13 +12,7 @@ import type {
   Snapshot,
 } from './types.ts';
 import { START } from './types.ts';
-import {
-  expectedVersionFromSql,
-  expectedVersionToSql,
-  validateAggregateId,
-  validateEvents,
-  validateTypeName,
-} from './validation.ts';
+import { expectedVersionFromSql, expectedVersionToSql, validateAggregateId } from './validation.ts';
 
 /** A pool, or a client inside the caller's own transaction: appends then commit with it. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -96,7 +84,7 @@ export class EventStore {
    * and no aggregate is half-written. Bad input anywhere refuses the whole batch before any SQL.
    */
   async appendMany(requests: AppendRequest[]): Promise<BatchAppendResult> {
-    const params = this.toParams(requests);
+    const params = toAppendParams(requests, this.maxEventBytes);
     const { rows } = await this.pool.query(APPEND_SQL, params);
     const byAggregate = new Map<string, AppendResult>();
     for (const row of rows) {
@@ -203,44 +191,6 @@ export class EventStore {
       [rejection.commandId, rejection.commandType, rejection.aggregateId, rejection.code, rejection.reason],
     );
     return (await this.getProcessedCommand(rejection.commandId))!;
-  }
-
-  private toParams(requests: AppendRequest[]): unknown[] {
-    if (!Array.isArray(requests) || requests.length === 0) throw new InvalidBatchError('nothing to append: no requests');
-    const seen = new Set<string>();
-    const aggregates = { ids: [] as string[], types: [] as string[], expected: [] as number[], counts: [] as number[], commandIds: [] as (string | null)[], commandTypes: [] as (string | null)[] };
-    const events = { ids: [] as string[], idx: [] as number[], eventIds: [] as string[], types: [] as string[], data: [] as Buffer[], contentTypes: [] as string[], metadata: [] as string[], occurredAt: [] as Date[] };
-    const now = new Date();
-
-    for (const request of requests) {
-      validateAggregateId(request.aggregateId);
-      validateTypeName('aggregateType', request.aggregateType);
-      validateEvents(request.events, this.maxEventBytes);
-      if (seen.has(request.aggregateId)) {
-        throw new InvalidBatchError(`aggregate "${request.aggregateId}" appears twice in one batch: merge its events`);
-      }
-      seen.add(request.aggregateId);
-      aggregates.ids.push(request.aggregateId);
-      aggregates.types.push(request.aggregateType);
-      aggregates.expected.push(expectedVersionToSql(request.expectedVersion));
-      aggregates.counts.push(request.events.length);
-      aggregates.commandIds.push(request.command?.commandId ?? null);
-      aggregates.commandTypes.push(request.command?.commandType ?? null);
-      request.events.forEach((event, i) => {
-        events.ids.push(request.aggregateId);
-        events.idx.push(i + 1);
-        events.eventIds.push(event.eventId ?? randomUUID());
-        events.types.push(event.eventType);
-        events.data.push(Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength));
-        events.contentTypes.push(event.contentType ?? 'application/json');
-        events.metadata.push(JSON.stringify(event.metadata ?? {}));
-        events.occurredAt.push(event.occurredAt ?? now);
-      });
-    }
-    return [
-      aggregates.ids, aggregates.types, aggregates.expected, aggregates.counts, aggregates.commandIds, aggregates.commandTypes,
-      events.ids, events.idx, events.eventIds, events.types, events.data, events.contentTypes, events.metadata, events.occurredAt,
-    ];
   }
 
   /** One extra round trip, only when a batch had losers: tells each loser why it lost. */
