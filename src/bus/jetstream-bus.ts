@@ -77,6 +77,32 @@ export class JetStreamBus implements EventBus {
     this.subjects = busSubjects(options.prefix);
     this.js = jetstream(nc);
     this.log = options.logger ?? createLogger({ name: `bus:${options.name}` });
+    void this.watchConnection();
+  }
+
+  /**
+   * On a disconnect or a reconnect, fail the publishes still waiting for an ack at once instead of
+   * after their timeout (a publish buffered across a reconnect may be stored or not, its ack may
+   * never come): the publisher re-reads the end of the stream and goes on, fencing keeps the order.
+   */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') {
+        this.log.warn('disconnected from NATS; reconnecting');
+        this.failPending('the connection to NATS was lost before the server acknowledged');
+      } else if (status.type === 'reconnect') {
+        this.log.info('reconnected to NATS');
+        this.failPending('reconnected to NATS: the outcome of this publish is unknown');
+      }
+    }
+  }
+
+  private failPending(reason: string): void {
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new PublishError(reason));
+    }
+    this.pending.clear();
   }
 
   static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
@@ -219,7 +245,8 @@ export class JetStreamBus implements EventBus {
     const stream = this.streamOf(subject);
     await this.ensureConsumer(stream, subject, options);
     const consumer = await this.js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: Math.max(16, options.maxInFlight ?? 1) });
+    // Short pull expiry: after a server restart the client notices the lost pull (missed heartbeats) in seconds.
+    const messages = await consumer.consume({ max_messages: Math.max(16, options.maxInFlight ?? 1), expires: 10_000 });
     const strict = (options.maxInFlight ?? 1) === 1;
     let lastAcked = 0;
     let failures = 0;
@@ -324,11 +351,7 @@ export class JetStreamBus implements EventBus {
 
   async close(): Promise<void> {
     for (const subscription of [...this.subscriptions]) await subscription.close();
-    for (const pending of this.pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(new PublishError('the bus was closed before the server acknowledged'));
-    }
-    this.pending.clear();
+    this.failPending('the bus was closed before the server acknowledged');
     if (!this.nc.isClosed()) await this.nc.close();
   }
 }
