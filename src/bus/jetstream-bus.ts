@@ -48,7 +48,9 @@ const NO_MESSAGE_FOUND = 10037;
 interface PendingAck {
   resolve(sequence: number): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  /** When the ack is overdue (ms since epoch). One sweeper checks them: no timer per message. */
+  deadline: number;
+  what: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export class JetStreamBus implements EventBus {
   private readonly pending = new Map<number, PendingAck>();
   private nextAckId = 0;
   private ackSubscription: Subscription | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly subscriptions = new Set<BusSubscription>();
   private readonly log: Logger;
 
@@ -98,11 +101,17 @@ export class JetStreamBus implements EventBus {
   }
 
   private failPending(reason: string): void {
-    for (const pending of this.pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(new PublishError(reason));
-    }
+    for (const pending of this.pending.values()) pending.reject(new PublishError(reason));
     this.pending.clear();
+  }
+
+  private failOverdue(): void {
+    const now = Date.now();
+    for (const [id, pending] of this.pending) {
+      if (pending.deadline > now) continue;
+      this.pending.delete(id);
+      pending.reject(new PublishError(`no ack from the server in time for ${pending.what}`));
+    }
   }
 
   static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
@@ -192,16 +201,12 @@ export class JetStreamBus implements EventBus {
     h.set('Nats-Msg-Id', message.msgId);
     if (expectedLastSequence !== undefined) h.set('Nats-Expected-Last-Sequence', String(expectedLastSequence));
     return new Promise<number>((resolve, reject) => {
-      const timeoutMs = this.options.publishTimeoutMs ?? 10_000;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new PublishError(`no ack from the server within ${timeoutMs} ms for message ${message.msgId} on ${subject}`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      const deadline = Date.now() + (this.options.publishTimeoutMs ?? 10_000);
+      this.pending.set(id, { resolve, reject, deadline, what: `message ${message.msgId} on ${subject}` });
+      this.sweeper ??= setInterval(() => this.failOverdue(), 250).unref();
       try {
         this.nc.publish(subject, message.data, { headers: h, reply: `${this.inbox}.${id}` });
       } catch (error) {
-        clearTimeout(timer);
         this.pending.delete(id);
         reject(new PublishError(`publish of ${message.msgId} on ${subject} failed`, { cause: error }));
       }
@@ -213,7 +218,6 @@ export class JetStreamBus implements EventBus {
     const pending = this.pending.get(id);
     if (!pending) return; // timed out already
     this.pending.delete(id);
-    clearTimeout(pending.timer);
     let reply: { seq?: number; error?: { code: number; err_code?: number; description: string } };
     try {
       reply = data.length === 0 ? { error: { code: 503, description: 'no responders: the stream is missing' } } : JSON.parse(new TextDecoder().decode(data));
@@ -352,6 +356,7 @@ export class JetStreamBus implements EventBus {
   async close(): Promise<void> {
     for (const subscription of [...this.subscriptions]) await subscription.close();
     this.failPending('the bus was closed before the server acknowledged');
+    clearInterval(this.sweeper);
     if (!this.nc.isClosed()) await this.nc.close();
   }
 }
