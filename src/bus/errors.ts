@@ -5,6 +5,16 @@ export class InvalidBusNameError extends InvalidInputError {
   override readonly code = 'invalid_bus_name';
 }
 
+/** A subject outside this deployment's channels (see busSubjects). */
+export class UnknownChannelError extends InvalidInputError {
+  override readonly code = 'unknown_channel';
+}
+
+/** A durable name already in use on another channel: durable names are per consumer. */
+export class DurableConflictError extends EventStoreError {
+  override readonly code = 'durable_conflict';
+}
+
 /** The server did not store a published message (refused, timed out, connection gone). */
 export class PublishError extends EventStoreError {
   override readonly code: string = 'publish_failed';

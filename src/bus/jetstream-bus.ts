@@ -12,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, createInbox, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../logger.ts';
-import { PublishError, validateBusName, WrongLastSequenceError } from './errors.ts';
+import { DurableConflictError, PublishError, UnknownChannelError, validateBusName, WrongLastSequenceError } from './errors.ts';
 import {
   busSubjects,
   type BusMessage,
@@ -131,7 +131,7 @@ export class JetStreamBus implements EventBus {
     if (subject === this.subjects.events) return `${prefix}_events`;
     if (subject === this.subjects.deadLetter) return `${prefix}_deadletter`;
     if (subject.startsWith(`${prefix}.dispatch.`)) return `${prefix}_dispatch`;
-    throw new PublishError(`subject ${subject} is not a channel of prefix ${prefix}`);
+    throw new UnknownChannelError(`subject ${subject} is not a channel of prefix ${prefix}`);
   }
 
   async ensureChannels(): Promise<void> {
@@ -262,6 +262,10 @@ export class JetStreamBus implements EventBus {
           m.ack();
           continue;
         }
+        // A handler slower than the ack wait tells the server it is still working on the message,
+        // so it is not redelivered meanwhile.
+        const ackWaitMs = options.ackWaitMs ?? 30_000;
+        const working = setInterval(() => m.working(), Math.max(500, ackWaitMs / 2));
         try {
           await handler(toBusMessage(m));
           m.ack();
@@ -271,6 +275,8 @@ export class JetStreamBus implements EventBus {
           failures++;
           this.log.error({ err: error, subject, durable, sequence: m.seq }, 'handler failed; the message will be redelivered');
           m.nak(retryDelayMs(failures));
+        } finally {
+          clearInterval(working);
         }
       }
     })();
@@ -298,7 +304,7 @@ export class JetStreamBus implements EventBus {
     try {
       const info = await this.jsm.consumers.info(stream, options.durable);
       if (info.config.filter_subject !== subject) {
-        throw new PublishError(`durable ${options.durable} already reads ${info.config.filter_subject}, not ${subject}`);
+        throw new DurableConflictError(`durable ${options.durable} already reads ${info.config.filter_subject}, not ${subject}`);
       }
       return;
     } catch (error) {

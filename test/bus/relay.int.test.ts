@@ -9,20 +9,18 @@ import { decodeEvent } from '../../src/envelope/codec.ts';
 import { Relay, relayStatus } from '../../src/bus/relay.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createTestBus, writeOrders } from './helpers.ts';
+import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from './helpers.ts';
 
 let db: TestDatabase;
-let bus: Awaited<ReturnType<typeof createTestBus>>;
+let bus: TestBus;
 
 before(async () => {
-  db = await createTestDatabase();
-  bus = await createTestBus();
+  ({ db, bus } = await openDatabaseAndBus());
 });
 after(async () => {
-  await bus.destroy();
-  await db.drop();
+  await closeDatabaseAndBus(db, bus);
 });
 
 async function readLog(): Promise<RecordedEvent[]> {

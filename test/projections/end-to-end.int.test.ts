@@ -7,23 +7,20 @@ import { getOrder, ordersProjection } from '../../src/projections/orders-project
 import { Projector, subscriptionLag } from '../../src/projections/projector.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { EventStore } from '../../src/store/event-store.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createTestBus, writeOrders } from '../bus/helpers.ts';
+import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from '../bus/helpers.ts';
 import { AUDIT_TABLE_SQL, auditedEventIds, auditProjection } from './fixtures/audit-projection.ts';
 
 let db: TestDatabase;
-let bus: Awaited<ReturnType<typeof createTestBus>>;
+let bus: TestBus;
 const logger = createLogger({ name: 'e2e', level: 'warn' });
 
 before(async () => {
-  db = await createTestDatabase();
-  await db.pool.query(AUDIT_TABLE_SQL);
-  bus = await createTestBus();
+  ({ db, bus } = await openDatabaseAndBus({ sql: AUDIT_TABLE_SQL }));
 });
 after(async () => {
-  await bus.destroy();
-  await db.drop();
+  await closeDatabaseAndBus(db, bus);
 });
 
 async function storeCount(): Promise<number> {

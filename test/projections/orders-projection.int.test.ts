@@ -7,22 +7,20 @@ import { getOrder, ordersProjection } from '../../src/projections/orders-project
 import { Projector, subscriptionLag } from '../../src/projections/projector.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { EventStore } from '../../src/store/event-store.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { jsonEvent } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createTestBus } from '../bus/helpers.ts';
+import { closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from '../bus/helpers.ts';
 
 let db: TestDatabase;
-let bus: Awaited<ReturnType<typeof createTestBus>>;
+let bus: TestBus;
 const logger = createLogger({ name: 'orders-test', level: 'fatal' });
 
 before(async () => {
-  db = await createTestDatabase();
-  bus = await createTestBus();
+  ({ db, bus } = await openDatabaseAndBus());
 });
 after(async () => {
-  await bus.destroy();
-  await db.drop();
+  await closeDatabaseAndBus(db, bus);
 });
 
 test('the orders projection follows an order through its life; a malformed event is dead-lettered and the rest goes on', async () => {
