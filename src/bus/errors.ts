@@ -15,6 +15,11 @@ export class DurableConflictError extends EventStoreError {
   override readonly code = 'durable_conflict';
 }
 
+/** Reading a channel's history could not reach its end (the server stopped delivering). */
+export class HistoryReadError extends EventStoreError {
+  override readonly code = 'history_read_failed';
+}
+
 /** The server did not store a published message (refused, timed out, connection gone). */
 export class PublishError extends EventStoreError {
   override readonly code: string = 'publish_failed';

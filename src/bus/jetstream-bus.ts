@@ -12,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, createInbox, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../logger.ts';
-import { DurableConflictError, PublishError, UnknownChannelError, validateBusName, WrongLastSequenceError } from './errors.ts';
+import { DurableConflictError, HistoryReadError, PublishError, UnknownChannelError, validateBusName, WrongLastSequenceError } from './errors.ts';
 import {
   busSubjects,
   type BusMessage,
@@ -329,6 +329,7 @@ export class JetStreamBus implements EventBus {
     // An ordered consumer: ephemeral, flow-controlled, no acks; the client recreates it on a gap.
     const consumer = await this.js.consumers.get(stream, { filter_subjects: subject, ...deliverPolicy(startAt) });
     let count = 0;
+    let emptyFetches = 0;
     for (;;) {
       const batch: BusMessage[] = [];
       let done = false;
@@ -343,8 +344,16 @@ export class JetStreamBus implements EventBus {
       }
       if (batch.length > 0) await onBatch(batch);
       count += batch.length;
-      // An empty fetch: nothing at or after the start position up to the end.
-      if (done || batch.length === 0) break;
+      if (done) break;
+      if (batch.length > 0) {
+        emptyFetches = 0;
+        continue;
+      }
+      // An empty fetch ends the read only when the server has nothing left for this consumer
+      // (nothing at or after the start position). A slow server or a consumer reset can also
+      // return nothing: never take that for the end, never return a partial history silently.
+      if ((await consumer.info()).num_pending === 0) break;
+      if (++emptyFetches >= 15) throw new HistoryReadError(`reading the history of ${subject} stalled after ${count} messages`);
     }
     await consumer.delete().catch(() => {});
     return count;
