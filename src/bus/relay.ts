@@ -101,16 +101,21 @@ export class Relay {
   /** The session advisory lock of this deployment's relay, on a connection kept for it. */
   private async acquire(): Promise<boolean> {
     const client = await this.options.pool.connect();
-    client.on('error', (error) => this.log.warn({ err: error }, 'relay lock connection failed'));
-    const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext('eventstore.relay'), hashtext($1)) AS locked", [this.name]);
-    if (rows[0].locked) {
-      this.lockClient = client;
+    try {
+      const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext('eventstore.relay'), hashtext($1)) AS locked", [this.name]);
+      if (!rows[0].locked) {
+        client.release();
+        return false;
+      }
+      client.on('error', (error) => this.log.warn({ err: error }, 'relay lock connection failed'));
       client.on('notification', () => this.wake?.());
       await client.query(`LISTEN ${pgIdentifier(this.options.wakeChannel ?? 'eventstore_events')}`);
-      return true;
+    } catch (error) {
+      client.release(true);
+      throw error;
     }
-    client.release();
-    return false;
+    this.lockClient = client;
+    return true;
   }
 
   private async release(): Promise<void> {
