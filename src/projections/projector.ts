@@ -67,6 +67,11 @@ export class Projector {
     );
   }
 
+  /** How far this projection is behind the store, counting only its own event types. */
+  lag(): Promise<Lag> {
+    return subscriptionLag(this.options.pool, this.options.projection.name, this.options.projection.eventTypes);
+  }
+
   /** Stops reading; the durable keeps its position on the server. */
   async stop(): Promise<void> {
     await this.subscription?.close();
