@@ -24,7 +24,7 @@ export interface CommandWorkerOptions {
   prefix: string;
   registry: CommandRegistry;
   pool: pg.Pool;
-  /** Commands run at once by this worker, over different aggregates (default 50). */
+  /** Commands run at once by this worker, over different aggregates (default 100). */
   concurrency?: number;
   logger?: Logger;
   maxEventBytes?: number;
@@ -99,7 +99,7 @@ export class CommandWorker extends EventEmitter {
     super();
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
-    this.gate = new CommandGate(this.redis, this.queue, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
+    this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
     this.store = new EventStore(options.pool, { maxEventBytes: options.maxEventBytes });
     this.batcher = new AppendBatcher(this.store, { maxEventBytes: options.maxEventBytes });
     this.cache = new AggregateCache(options.cacheSize ?? 10_000);
@@ -118,7 +118,7 @@ export class CommandWorker extends EventEmitter {
     const worker = new Worker(this.options.queueName, (job, token) => this.process(job, token), {
       connection: { url: this.options.redisUrl },
       prefix: this.options.prefix,
-      concurrency: this.options.concurrency ?? 50,
+      concurrency: this.options.concurrency ?? 100,
       lockDuration: this.options.lockDurationMs ?? 30_000,
       stalledInterval: this.options.stalledIntervalMs ?? 30_000,
       maxStalledCount: this.options.maxStalledCount ?? 5,
