@@ -62,6 +62,9 @@ export class CommandClient {
   constructor(private readonly options: CommandClientOptions) {
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
+    // ioredis reconnects by itself; while Redis is away, calls fail and their callers get the error.
+    this.redis.on('error', () => {});
+    this.queue.on('error', () => {});
     this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
     this.store = new EventStore(options.pool);
     this.maxCommandBytes = options.maxCommandBytes ?? 1024 * 1024;
