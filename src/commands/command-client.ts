@@ -111,11 +111,15 @@ export class CommandClient {
     validateCommandId(commandId);
     const recorded = await this.store.getProcessedCommand(commandId);
     if (recorded) return outcomeFromRecord(recorded);
-    const outcome = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
+    const { outcome, waiter } = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
     outcome.catch(() => {}); // observed below; avoids an unhandled rejection while send() runs
-    await (await this.queueEvents()).waitUntilReady();
-    await this.send({ ...command, commandId });
-    await this.settleIfFinished(commandId);
+    try {
+      await (await this.queueEvents()).waitUntilReady();
+      await this.send({ ...command, commandId });
+      await this.settleIfFinished(commandId);
+    } catch (error) {
+      waiter.reject(error); // not queued (bad command, Redis away): stop waiting, report why
+    }
     return outcome;
   }
 
@@ -170,8 +174,9 @@ export class CommandClient {
     this.redis.disconnect();
   }
 
-  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): Promise<CommandOutcome> {
-    return new Promise<CommandOutcome>((resolve, reject) => {
+  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
+    let waiter!: Waiter;
+    const outcome = new Promise<CommandOutcome>((resolve, reject) => {
       const waiters = this.waiters.get(commandId) ?? new Set<Waiter>();
       this.waiters.set(commandId, waiters);
       const done = () => {
@@ -179,7 +184,7 @@ export class CommandClient {
         waiters.delete(waiter);
         if (waiters.size === 0) this.waiters.delete(commandId);
       };
-      const waiter: Waiter = {
+      waiter = {
         aggregateId,
         resolve: (o) => (done(), resolve(o)),
         reject: (e) => (done(), reject(e)),
@@ -187,6 +192,7 @@ export class CommandClient {
       const timer = setTimeout(() => waiter.reject(new CommandTimeoutError(commandId, timeoutMs)), timeoutMs);
       waiters.add(waiter);
     });
+    return { outcome, waiter };
   }
 
   /** Covers a job that finished before the event listener was ready (or an id that ran before). */

@@ -99,6 +99,7 @@ describe('CommandClient and CommandWorker', () => {
     const before = await h.client.backlogSize();
     for (const [command, type] of cases) {
       await assert.rejects(h.client.send(command as never), type);
+      await assert.rejects(h.client.sendAndWait(command as never, { timeoutMs: 60_000 }), type);
       await assert.rejects(h.client.sendMany([create('fine-1'), command as never]), type);
     }
     // Valid by its schema, over the client's MAX_COMMAND_BYTES (100 here).
