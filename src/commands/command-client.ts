@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { CommandOutcome } from '../envelope/codec.ts';
 import { EventStore } from '../store/event-store.ts';
 import { toCommandJob, validateCommandId, type CommandJobData, type SendCommand } from './command-job.ts';
-import { CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
+import { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
 import { CommandGate, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
 import { outcomeFromRecord, parseRejection } from './outcome.ts';
@@ -166,7 +166,7 @@ export class CommandClient {
 
   async close(): Promise<void> {
     for (const [commandId, waiters] of this.waiters) {
-      for (const w of waiters) w.reject(new CommandTimeoutError(commandId, 0));
+      for (const w of [...waiters]) w.reject(new CommandClientClosedError(commandId));
     }
     this.waiters.clear();
     if (this.events) await (await this.events).close();
