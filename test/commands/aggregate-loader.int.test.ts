@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type pg from 'pg';
 import { z } from 'zod';
 import type { AggregateDefinition } from '../../src/commands/aggregate.ts';
 import { AggregateLoader } from '../../src/commands/aggregate-loader.ts';
@@ -32,7 +31,7 @@ describe('AggregateLoader', () => {
   before(async () => {
     db = await createTestDatabase();
     store = new EventStore(db.pool);
-    const counting = { query: (...args: Parameters<pg.Pool['query']>) => (queries++, db.pool.query(...(args as [string, unknown[]]))) };
+    const counting = { query: (text: string, values?: unknown[]) => (queries++, db.pool.query(text, values)) };
     loader = new AggregateLoader(counting as never, store);
   });
   after(() => db.drop());
