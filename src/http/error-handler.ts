@@ -26,9 +26,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
 
 export function toResponse(error: FastifyError | Error): { status: number; body: ErrorBody } {
   if (error instanceof EventStoreError) {
-    const status = statusOf(error);
-    if (status < 500) return { status, body: { error: error.code, message: error.message } };
-    return internal();
+    const { status, show } = statusOf(error);
+    return show ? { status, body: { error: error.code, message: error.message } } : internal();
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
@@ -52,20 +51,25 @@ const CLIENT_ERROR_CODES: Record<number, string> = {
   415: 'unsupported_media_type',
 };
 
-/** Status codes of the package's errors that are not found by class. */
+/**
+ * Status of the package's errors by code (they cross module boundaries by code). Their messages
+ * are written for the caller, so they are shown whatever the status.
+ */
 const STATUS_BY_CODE: Record<string, number> = {
   domain: 422,
-  domain_rejection: 422,
-  unknown_command_type: 400,
   aggregate_type_mismatch: 409,
   duplicate_command: 409,
-  timeout: 504,
+  aggregate_not_halted: 409,
+  // Failed for good without a decision (retries exhausted, malformed job): the reason is the
+  // command's result, also visible in Bull Board.
+  command_failed: 502,
 };
 
-function statusOf(error: EventStoreError): number {
-  if (error instanceof PayloadTooLargeError) return 413;
-  if (error instanceof ConcurrencyError) return 409;
-  if (STATUS_BY_CODE[error.code] !== undefined) return STATUS_BY_CODE[error.code]!;
-  if (error instanceof InvalidInputError) return 400;
-  return 500;
+function statusOf(error: EventStoreError): { status: number; show: boolean } {
+  if (error instanceof PayloadTooLargeError) return { status: 413, show: true };
+  if (error instanceof ConcurrencyError) return { status: 409, show: true };
+  const byCode = STATUS_BY_CODE[error.code];
+  if (byCode !== undefined) return { status: byCode, show: true };
+  if (error instanceof InvalidInputError) return { status: 400, show: true };
+  return { status: 500, show: false };
 }

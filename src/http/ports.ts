@@ -25,10 +25,15 @@ export interface CommandStatus {
   failedReason?: string;
 }
 
+/** CommandClient (src/commands) is one. */
 export interface CommandPort {
   send(command: CommandRequest): Promise<{ commandId: string }>;
+  /** @throws an error with code 'command_timeout' when no outcome came in time (the command stays queued) */
   sendAndWait(command: CommandRequest, options: { timeoutMs: number }): Promise<CommandOutcome>;
   getCommand(commandId: string): Promise<CommandStatus | undefined>;
+  haltedAggregates(): Promise<Array<{ aggregateId: string }>>;
+  /** @throws an error with code 'aggregate_not_halted' */
+  resumeAggregate(aggregateId: string): Promise<void>;
 }
 
 export interface AggregatePort {

@@ -75,7 +75,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerCommandRoutes(app, deps.commands);
   registerAggregateRoutes(app, deps.store, deps.aggregates);
   registerProjectionRoutes(app, deps.projections);
-  registerOperationsRoutes(app, { metrics: deps.metrics, status: deps.status });
+  registerOperationsRoutes(app, { metrics: deps.metrics, status: deps.status, commands: deps.commands });
   await registerBullBoard(app, { queues: deps.queues, actions: deps.bullBoardActions, logger: deps.logger });
   return app;
 }

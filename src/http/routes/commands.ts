@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeCommand, encodeOutcome, type CommandOutcome } from '../../envelope/codec.ts';
 import { InvalidInputError } from '../../errors.ts';
@@ -52,7 +53,7 @@ const outcomeSchema = {
 
 const queuedSchema = {
   type: 'object',
-  properties: { commandId: { type: 'string' }, status: { type: 'string', enum: ['queued'] } },
+  properties: { commandId: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, message: { type: 'string' } },
 } as const;
 
 /** 409 and 422 carry either an outcome (the command ran) or an error (it was refused before). */
@@ -95,8 +96,15 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
         const { commandId } = await commands.send(command);
         return reply.code(202).send({ commandId, status: 'queued' });
       }
-      const outcome = await commands.sendAndWait(command, { timeoutMs: waitMs });
-      return sendOutcome(request, reply, outcome);
+      // The id is fixed here so that a wait that times out can still answer with it.
+      const commandId = command.commandId ?? randomUUID();
+      try {
+        const outcome = await commands.sendAndWait({ ...command, commandId }, { timeoutMs: waitMs });
+        return sendOutcome(request, reply, outcome);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'command_timeout') throw error;
+        return reply.code(202).send({ commandId, status: 'queued', message: `no outcome within ${waitMs} ms; it stays queued` });
+      }
     },
   );
 
