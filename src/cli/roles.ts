@@ -4,7 +4,7 @@ import { Dispatcher } from '../bus/dispatcher.ts';
 import { createEventBus, type EventBus } from '../bus/event-bus.ts';
 import { Relay, relayStatus } from '../bus/relay.ts';
 import { CommandClient } from '../commands/command-client.ts';
-import { CommandWorker } from '../commands/command-worker.ts';
+import { CommandWorker, type OutcomeEvent } from '../commands/command-worker.ts';
 import type { CommandRegistry } from '../commands/registry.ts';
 import { loadWorkerSettings } from '../commands/worker-process.ts';
 import type { Config } from '../config.ts';
@@ -119,6 +119,7 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
 /** Command workers (WORKER_CONCURRENCY commands at once over different aggregates). */
 export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
   const { config } = ctx;
+  const log = ctx.logger.child({ role: 'worker' });
   const worker = new CommandWorker({
     ...loadWorkerSettings(ctx.env),
     redisUrl: config.redisUrl,
@@ -126,11 +127,19 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
     prefix: config.redisPrefix,
     registry: ctx.registry,
     pool: ctx.pool,
-    logger: ctx.logger.child({ role: 'worker' }),
+    logger: log,
     maxEventBytes: config.maxEventBytes,
   });
   worker.on('error', () => {}); // logged by the worker; the process keeps running through outages
   ctx.metrics.observeWorker(worker);
+  worker.on('outcome', (outcome: OutcomeEvent) => {
+    const { commandId, commandType, aggregateId, status, code, reason, version, durationMs, attempts } = outcome;
+    // Accepted commands at debug: at thousands a second, info would drown everything else.
+    log[status === 'accepted' ? 'debug' : 'info'](
+      { commandId, commandType, aggregateId, status, code, reason, version, durationMs, attempts },
+      `command ${status}`,
+    );
+  });
   await worker.start();
   return { name: 'worker', stop: () => worker.close() };
 }

@@ -92,14 +92,18 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
     },
     async (request, reply) => {
       const { command, waitMs } = readCommand(request);
+      const logCommand = (commandId: string, what: string, extra: object = {}) =>
+        request.log.info({ commandId, aggregateId: command.aggregateId, commandType: command.type, ...extra }, what);
       if (waitMs === undefined) {
         const { commandId } = await commands.send(command);
+        logCommand(commandId, 'command queued');
         return reply.code(202).send({ commandId, status: 'queued' });
       }
       // The id is fixed here so that a wait that times out can still answer with it.
       const commandId = command.commandId ?? randomUUID();
       try {
         const outcome = await commands.sendAndWait({ ...command, commandId }, { timeoutMs: waitMs });
+        logCommand(commandId, 'command finished', { status: outcome.status, ...(outcome.status === 'rejected' ? { code: outcome.code } : {}) });
         return sendOutcome(request, reply, outcome);
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'command_timeout') throw error;
