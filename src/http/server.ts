@@ -53,6 +53,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
   registerErrorHandler(app);
+  // Bodies are JSON or protobuf; anything else is refused with 415 instead of reaching a route.
+  app.removeContentTypeParser('text/plain');
   registerBearerAuth(app, deps.apiToken);
   app.addHook('onSend', async (request, reply) => {
     reply.header(CORRELATION_HEADER, request.id);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from './support.ts';
+import { startSystem, type TestSystem } from './support.ts';
 
 const TOKEN = 's3cret-token-for-tests';
 
@@ -11,7 +11,9 @@ const PROTECTED: Array<[method: string, path: string]> = [
   ['GET', '/commands/some-id'],
   ['GET', '/aggregates/order-1'],
   ['GET', '/aggregates/order-1/events'],
+  ['POST', '/aggregates/order-1/resume'],
   ['GET', '/projections/orders/order-1'],
+  ['GET', '/operations/halted-aggregates'],
   ['GET', '/metrics'],
   ['GET', '/status'],
   ['GET', '/docs'],
@@ -28,15 +30,15 @@ const PROTECTED: Array<[method: string, path: string]> = [
   ['GET', '/HEALTHZ'],
 ];
 
-describe('bearer token auth', () => {
-  let server: TestServer;
+describe('bearer token auth (API_TOKEN set)', () => {
+  let system: TestSystem;
   before(async () => {
-    server = await startTestServer({ apiToken: TOKEN });
+    system = await startSystem(['server'], { API_TOKEN: TOKEN });
   });
-  after(() => server.close());
+  after(() => system.close());
 
   const request = (method: string, path: string, authorization?: string) =>
-    fetch(server.baseUrl + path, {
+    fetch(system.baseUrl + path, {
       method,
       headers: {
         ...(authorization ? { authorization } : {}),
@@ -50,6 +52,7 @@ describe('bearer token auth', () => {
       for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, 'Bearer', TOKEN]) {
         const response = await request(method, path, authorization);
         assert.equal(response.status, 401, `${method} ${path} with ${authorization ?? 'no header'}`);
+        assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
         const body = await response.text();
         assert.ok(!body.includes(TOKEN), 'the token never appears in an answer');
       }

@@ -1,71 +1,93 @@
-import { Queue } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
-import { createLogger } from '../../src/logger.ts';
-import { Metrics } from '../../src/observability/metrics.ts';
-import { systemStatus } from '../../src/observability/system-status.ts';
-import { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from '../../src/http/readiness.ts';
-import { buildServer, type ServerDeps } from '../../src/http/server.ts';
-import { EventStore } from '../../src/store/event-store.ts';
+import { Redis } from 'ioredis';
+import { createEventBus } from '../../src/bus/event-bus.ts';
+import type { RoleName } from '../../src/cli/roles.ts';
+import { runRoles, type RunningProcess } from '../../src/cli/run-roles.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
-export interface TestServer {
-  app: FastifyInstance;
+export interface TestSystem {
+  /** The server's URL, when the server role runs. */
   baseUrl: string;
   db: TestDatabase;
-  queue: Queue;
-  deps: ServerDeps;
+  env: Record<string, string>;
+  running: RunningProcess;
   close(): Promise<void>;
 }
 
-/** Not wired in a test that does not need it: a call is a test bug. */
-const unused = new Proxy({}, { get: (_t, name) => () => Promise.reject(new Error(`not wired in this test: ${String(name)}`)) });
-
 /**
- * The HTTP server on a random port with real dependencies: its own database, a queue with a
- * random name and prefix on the shared Redis, probes of the real services.
+ * Roles started in this process exactly as the main job starts them, on a deployment of their
+ * own: a fresh database, random Redis prefix and queue name, random NATS prefix, a random port.
  */
-export async function startTestServer(
-  overrides: Partial<ServerDeps> = {},
-  options: { probes?: (db: TestDatabase) => ReadinessProbe[] } = {},
-): Promise<TestServer> {
+export async function startSystem(roles: readonly RoleName[], extraEnv: Record<string, string> = {}): Promise<TestSystem> {
   const db = await createTestDatabase();
-  const queue = new Queue(uniqueName('commands'), { connection: { url: REDIS_URL }, prefix: uniqueName('es') });
-  const allProbes = options.probes?.(db) ?? [postgresProbe(db.pool), redisProbe(REDIS_URL), natsProbe(NATS_URL)];
-  const metrics = new Metrics({ processMetrics: false });
-  const status = systemStatus({ queue });
-  metrics.observeStatus(status);
-  const deps: ServerDeps = {
-    logger: createLogger({ name: 'http-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    apiToken: undefined,
-    maxCommandBytes: 64 * 1024,
-    bullBoardActions: false,
-    store: new EventStore(db.pool, { maxEventBytes: 1024 * 1024 }),
-    commands: unused as ServerDeps['commands'],
-    aggregates: unused as ServerDeps['aggregates'],
-    projections: unused as ServerDeps['projections'],
-    queues: [queue],
-    probes: allProbes,
-    metrics: metrics.registry,
-    status,
-    ...overrides,
+  const prefix = uniqueName('eshttp');
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    NATS_URL,
+    REDIS_PREFIX: prefix,
+    QUEUE_NAME: uniqueName('commands'),
+    NATS_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    WORKER_CONCURRENCY: '10',
+    ...extraEnv,
   };
-  const app = await buildServer(deps);
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const running = await runRoles(roles, { env });
   return {
-    app,
-    baseUrl: address,
+    baseUrl: running.roles.find((role) => role.name === 'server')?.url ?? '',
     db,
-    queue,
-    deps,
+    env,
+    running,
     async close() {
-      await app.close();
-      await Promise.all(allProbes.map((probe) => probe.close?.()));
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
+      await running.stop();
+      await removeDeployment(env);
       await db.drop();
     },
   };
+}
+
+/** Deletes what a test deployment left in the shared Redis and NATS: only its own keys and streams. */
+async function removeDeployment(env: Record<string, string>): Promise<void> {
+  const config = loadConfig(env);
+  const redis = new Redis(config.redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redisPrefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  const bus = await createEventBus(config, { clientName: `${config.natsPrefix}-cleanup` });
+  await bus.destroyChannels();
+  await bus.close();
+}
+
+/** fetch with the JSON body parsed. */
+export async function call(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+    ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers };
 }
