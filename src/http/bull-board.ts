@@ -31,7 +31,7 @@ export async function registerBullBoard(
     queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: !options.actions, allowRetries: options.actions })),
     // @bull-board/fastify pins its own copy of @bull-board/api: same shapes, separate declarations.
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
-    options: { uiConfig: { boardTitle: 'eventstore commands' } },
+    options: { uiConfig: { boardTitle: 'eventstore' } },
   });
   await app.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
 }
