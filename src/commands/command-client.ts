@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { CommandOutcome } from '../envelope/codec.ts';
 import { EventStore } from '../store/event-store.ts';
 import { toCommandJob, validateCommandId, type CommandJobData, type SendCommand } from './command-job.ts';
-import { CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
+import { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
 import { CommandGate, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
 import { outcomeFromRecord, parseRejection } from './outcome.ts';
@@ -62,7 +62,10 @@ export class CommandClient {
   constructor(private readonly options: CommandClientOptions) {
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
-    this.gate = new CommandGate(this.redis, this.queue, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
+    // ioredis reconnects by itself; while Redis is away, calls fail and their callers get the error.
+    this.redis.on('error', () => {});
+    this.queue.on('error', () => {});
+    this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
     this.store = new EventStore(options.pool);
     this.maxCommandBytes = options.maxCommandBytes ?? 1024 * 1024;
     this.jobOptions = bullJobOptions(options.jobs);
@@ -89,10 +92,9 @@ export class CommandClient {
     if (unique.length > 0) {
       const delay = this.gate.parkMs;
       await this.queue.addBulk(unique.map((data) => ({ name: data.commandType, data, opts: { ...this.jobOptions, jobId: data.commandId, delay } })));
-      // Added first, admitted second: a crash in between leaves a parked job that admits itself
-      // when it wakes up (claim.lua), never a gate entry without a job.
-      const statuses = await this.gate.admit(unique);
-      await Promise.all(unique.filter((_, i) => statuses[i] === 'head').map((j) => this.gate.promote(j.commandId)));
+      // Added first, admitted (and promoted when first in line) second: a crash in between leaves
+      // a parked job that admits itself when it wakes up (claim.lua), never a gate entry without a job.
+      await this.gate.admit(unique);
     }
     return jobs.map((j) => ({ commandId: j.commandId }));
   }
@@ -109,11 +111,15 @@ export class CommandClient {
     validateCommandId(commandId);
     const recorded = await this.store.getProcessedCommand(commandId);
     if (recorded) return outcomeFromRecord(recorded);
-    const outcome = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
+    const { outcome, waiter } = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
     outcome.catch(() => {}); // observed below; avoids an unhandled rejection while send() runs
-    await (await this.queueEvents()).waitUntilReady();
-    await this.send({ ...command, commandId });
-    await this.settleIfFinished(commandId);
+    try {
+      await (await this.queueEvents()).waitUntilReady();
+      await this.send({ ...command, commandId });
+      await this.settleIfFinished(commandId);
+    } catch (error) {
+      waiter.reject(error); // not queued (bad command, Redis away): stop waiting, report why
+    }
     return outcome;
   }
 
@@ -160,7 +166,7 @@ export class CommandClient {
 
   async close(): Promise<void> {
     for (const [commandId, waiters] of this.waiters) {
-      for (const w of waiters) w.reject(new CommandTimeoutError(commandId, 0));
+      for (const w of [...waiters]) w.reject(new CommandClientClosedError(commandId));
     }
     this.waiters.clear();
     if (this.events) await (await this.events).close();
@@ -168,8 +174,9 @@ export class CommandClient {
     this.redis.disconnect();
   }
 
-  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): Promise<CommandOutcome> {
-    return new Promise<CommandOutcome>((resolve, reject) => {
+  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
+    let waiter!: Waiter;
+    const outcome = new Promise<CommandOutcome>((resolve, reject) => {
       const waiters = this.waiters.get(commandId) ?? new Set<Waiter>();
       this.waiters.set(commandId, waiters);
       const done = () => {
@@ -177,7 +184,7 @@ export class CommandClient {
         waiters.delete(waiter);
         if (waiters.size === 0) this.waiters.delete(commandId);
       };
-      const waiter: Waiter = {
+      waiter = {
         aggregateId,
         resolve: (o) => (done(), resolve(o)),
         reject: (e) => (done(), reject(e)),
@@ -185,6 +192,7 @@ export class CommandClient {
       const timer = setTimeout(() => waiter.reject(new CommandTimeoutError(commandId, timeoutMs)), timeoutMs);
       waiters.add(waiter);
     });
+    return { outcome, waiter };
   }
 
   /** Covers a job that finished before the event listener was ready (or an id that ran before). */

@@ -11,9 +11,10 @@ import { createHarness, type Harness } from './support/harness.ts';
 
 const Counter: AggregateDefinition<{ steps: number }> = {
   type: 'Counter',
-  commands: { Step: z.object({ n: z.number().int() }) },
+  commands: { Step: z.object({ n: z.number().int() }), Check: z.object({}) },
   initialState: () => ({ steps: 0 }),
-  decide: (_state, command) => [{ type: 'Stepped', data: { n: command.payload.n } }],
+  // Check decides no events: accepted, at the same version.
+  decide: (_state, command) => (command.type === 'Check' ? [] : [{ type: 'Stepped', data: { n: command.payload.n } }]),
   evolve: (state) => ({ steps: state.steps + 1 }),
 };
 
@@ -55,5 +56,12 @@ describe('retries', () => {
     assert.equal(first?.attempts, 3);
     const failedAttempts = h.outcomes.filter((o) => o.commandId === 'step-1');
     assert.deepEqual(failedAttempts.map((o) => [o.status, o.attempts]), [['accepted', 3]]);
+  });
+
+  it('accepts a command that decides no events at the same version, once', async () => {
+    const command = { commandId: 'check-1', type: 'Check', aggregateId: 'flaky-2', payload: {} };
+    const outcome = await h.client.sendAndWait(command);
+    assert.deepEqual(outcome, { commandId: 'check-1', aggregateId: 'flaky-2', status: 'accepted', version: 1, eventIds: [] });
+    assert.deepEqual(await h.client.sendAndWait(command), outcome);
   });
 });

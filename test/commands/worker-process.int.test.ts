@@ -49,6 +49,6 @@ describe('workers/worker.ts', () => {
   it('refuses a bad worker setting, naming it', () => {
     assert.throws(() => loadWorkerSettings({ WORKER_CONCURRENCY: 'many', COMMAND_LOCK_MS: '10' }), (e: unknown) =>
       e instanceof ConfigError && e.problems.length === 2 && /WORKER_CONCURRENCY/.test(e.message) && /COMMAND_LOCK_MS/.test(e.message));
-    assert.equal(loadWorkerSettings({}).concurrency, 50);
+    assert.equal(loadWorkerSettings({}).concurrency, 100);
   });
 });
