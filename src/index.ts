@@ -71,7 +71,7 @@ export {
   type SubscribeOptions,
 } from './bus/event-bus.ts';
 export { InvalidStartPositionError, validateStartPosition, type StartPosition } from './bus/start-position.ts';
-export { InvalidBusNameError, PublishError, WrongLastSequenceError } from './bus/errors.ts';
+export { DurableConflictError, HistoryReadError, InvalidBusNameError, PublishError, UnknownChannelError, WrongLastSequenceError } from './bus/errors.ts';
 export { JetStreamBus, type JetStreamBusOptions } from './bus/jetstream-bus.ts';
 export { StanBus, type StanBusOptions } from './bus/stan-bus.ts';
 export { Relay, relayStatus, type RelayOptions } from './bus/relay.ts';
@@ -82,4 +82,5 @@ export type { Lag } from './bus/checkpoint.ts';
 export type { Projection } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
+export { ProjectionBusyError } from './projections/projection-lock.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';

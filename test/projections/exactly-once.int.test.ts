@@ -7,30 +7,27 @@ import { Relay } from '../../src/bus/relay.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { subscriptionLag } from '../../src/projections/projector.ts';
 import { EventStore } from '../../src/store/event-store.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createTestBus, writeOrders } from '../bus/helpers.ts';
+import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from '../bus/helpers.ts';
 import { AUDIT_TABLE_SQL, auditedEventIds, auditProjection } from './fixtures/audit-projection.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/projector-child.ts', import.meta.url));
 
 let db: TestDatabase;
-let bus: Awaited<ReturnType<typeof createTestBus>>;
+let bus: TestBus;
 let relay: Relay;
 const children = new Set<ChildProcess>();
 
 before(async () => {
-  db = await createTestDatabase();
-  await db.pool.query(AUDIT_TABLE_SQL);
-  bus = await createTestBus();
+  ({ db, bus } = await openDatabaseAndBus({ sql: AUDIT_TABLE_SQL }));
   relay = new Relay({ pool: db.pool, bus, maxIdleMs: 20 });
   await relay.start();
 });
 after(async () => {
   for (const child of children) child.kill('SIGKILL');
   await relay.stop();
-  await bus.destroy();
-  await db.drop();
+  await closeDatabaseAndBus(db, bus);
 });
 
 function startChild(env: Record<string, string> = {}): ChildProcess {
