@@ -110,6 +110,10 @@ describe('eventstore CLI', () => {
       // Everything was applied already: a replay reads the log and changes nothing (exactly once in effect).
       assert.match(replay.stderr, /replay orders: [1-9]\d* read, 0 applied, 0 refused as invalid/, start.join(' '));
     }
+    const busy = await eventstore(['rebuild', 'orders'], env);
+    assert.equal(busy.code, 1, 'a rebuild refuses to run under a live projector');
+    assert.match(busy.stderr, /in use by a running projector/);
+    await system.running.roles.find((role) => role.name === 'projector-orders')!.stop();
     const rebuild = await eventstore(['rebuild', 'orders'], env);
     assert.equal(rebuild.code, 0, rebuild.stderr);
     assert.match(rebuild.stderr, /rebuild orders from store: [1-9]\d* applied, 0 skipped/);
