@@ -50,7 +50,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     genReqId: correlationIdOf,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: deps.maxCommandBytes + ENVELOPE_ALLOWANCE_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Unknown fields are an error the caller should hear about, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   registerErrorHandler(app);
   // Bodies are JSON or protobuf; anything else is refused with 415 instead of reaching a route.
