@@ -83,8 +83,14 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
       return { parkedCommands: Math.max(0, inGates - aggregates), aggregatesWithBacklog: aggregates, haltedAggregates: halted.length };
     },
     relay: () => relayStatus(pool, config.natsPrefix),
+    // Counted on each projection's own event types: its checkpoint does not move past events it skips.
     subscriptions: () =>
-      Promise.all([...ctx.projections.keys()].map(async (name) => ({ subscription: name, ...(await subscriptionLag(pool, name)) }))),
+      Promise.all(
+        [...ctx.projections.values()].map(async ({ name, eventTypes }) => ({
+          subscription: name,
+          ...(await subscriptionLag(pool, name, eventTypes)),
+        })),
+      ),
   });
   ctx.metrics.observeStatus(status);
   const probes = [
