@@ -36,6 +36,26 @@ export type {
   RecordedEvent,
   Snapshot,
 } from './store/types.ts';
+export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy } from './commands/aggregate.ts';
+export { loadAggregate, type LoadedAggregate } from './commands/aggregate-repository.ts';
+export { CommandClient, type CommandClientOptions, type CommandState, type CommandStatus } from './commands/command-client.ts';
+export type { CommandJobData, SendCommand } from './commands/command-job.ts';
+export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/command-worker.ts';
+export {
+  CommandClientClosedError,
+  CommandFailedError,
+  CommandTimeoutError,
+  DomainRejectionError,
+  InvalidCommandError,
+  InvalidCommandIdError,
+  InvalidCommandPayloadError,
+  UnknownCommandTypeError,
+} from './commands/errors.ts';
+export { AggregateNotHaltedError, CommandGate, type HaltedAggregate } from './commands/gate.ts';
+export type { CommandJobOptions } from './commands/job-options.ts';
+export { CommandRegistry } from './commands/registry.ts';
+export { loadWorkerSettings, runWorkerProcess } from './commands/worker-process.ts';
+export { exampleDomain, Order, UserAccount, type OrderState, type UserAccountState } from './domain/index.ts';
 export {
   busSubjects,
   createEventBus,
@@ -64,23 +84,10 @@ export { Projector, subscriptionLag, type ProjectorOptions } from './projections
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
 export { ProjectionBusyError } from './projections/projection-lock.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';
-export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy } from './commands/aggregate.ts';
-export { loadAggregate, type LoadedAggregate } from './commands/aggregate-repository.ts';
-export { CommandClient, type CommandClientOptions, type CommandState, type CommandStatus } from './commands/command-client.ts';
-export type { CommandJobData, SendCommand } from './commands/command-job.ts';
-export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/command-worker.ts';
-export {
-  CommandClientClosedError,
-  CommandFailedError,
-  CommandTimeoutError,
-  DomainRejectionError,
-  InvalidCommandError,
-  InvalidCommandIdError,
-  InvalidCommandPayloadError,
-  UnknownCommandTypeError,
-} from './commands/errors.ts';
-export { AggregateNotHaltedError, CommandGate, type HaltedAggregate } from './commands/gate.ts';
-export type { CommandJobOptions } from './commands/job-options.ts';
-export { CommandRegistry } from './commands/registry.ts';
-export { loadWorkerSettings, runWorkerProcess } from './commands/worker-process.ts';
-export { exampleDomain, Order, UserAccount, type OrderState, type UserAccountState } from './domain/index.ts';
+export { buildServer, listen, type ServerDeps } from './http/server.ts';
+export type { AggregatePort, CommandPort, ProjectionPort } from './http/ports.ts';
+export { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from './http/readiness.ts';
+export { Metrics, type CommandOutcomeEvent } from './observability/metrics.ts';
+export { systemStatus, type SystemStatus } from './observability/system-status.ts';
+export { ROLES, type RoleName } from './cli/role-names.ts';
+export { runRoles, runRolesUntilSignal, type RunningProcess } from './cli/run-roles.ts';
