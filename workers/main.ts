@@ -9,7 +9,7 @@ import { migrate } from '../src/store/migrate.ts';
 import { createPool } from '../src/store/pool.ts';
 
 const config = loadConfig();
-await migrate(config.databaseUrl);
+await migrate(config.migrationDatabaseUrl);
 const pool = createPool(config.databaseUrl);
 const store = new EventStore(pool, { maxEventBytes: config.maxEventBytes });
 
