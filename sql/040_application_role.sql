@@ -30,11 +30,12 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO eventstore_app;
 
 -- Read-model, dead-letter and other service tables, now and in later migrations (run by the same
--- owner): read and write rows, nothing more. A later table that must be immutable, or that the
--- services must not touch, revokes in its own migration.
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO eventstore_app;
+-- owner): read and write rows, and empty them (a projection rebuild truncates its read model);
+-- never alter or drop them. A later table that must be immutable, or that the services must not
+-- touch, revokes in its own migration.
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA public TO eventstore_app;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO eventstore_app;
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO eventstore_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON TABLES TO eventstore_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO eventstore_app;
 
 -- The store's own tables, narrowed to what the services do with them.

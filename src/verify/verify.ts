@@ -1,20 +1,30 @@
 import type pg from 'pg';
-import type { CheckResult, VerifyReport } from './report.ts';
+import type { EventBus } from '../bus/event-bus.ts';
+import { EventStore } from '../store/event-store.ts';
+import { checkEventLog } from './log-check.ts';
+import { checkProjection, type ProjectionToCheck } from './projection-check.ts';
+import { CheckRecorder, type CheckResult, type VerifyReport } from './report.ts';
 import { SnapshotReader } from './snapshot-reader.ts';
 import { checkAcceptanceOrder, checkCommands, checkVersions } from './store-checks.ts';
 
 export interface VerifyOptions {
-  /** The store. Only read: the checks run in one read-only transaction. */
+  /** The store. Only read: nothing verify does is ever committed. */
   pool: pg.Pool;
+  /** The event bus whose event log is compared with the store's commit order; absent: check skipped. */
+  bus?: EventBus;
+  /** Events the relay has not published yet count as a violation (default false: relay lag is a note). */
+  requireLogCaughtUp?: boolean;
+  /** Read models compared with a rebuild up to their checkpoints. */
+  projections?: ProjectionToCheck[];
   /** How many violations each check keeps as examples (all are counted). Default 20. */
   maxExamples?: number;
-  /** Further checks that need more than the store (the NATS event log, projections). */
-  extraChecks?: ((limit: number) => Promise<CheckResult>)[];
 }
 
 /**
- * Checks the guarantees the system makes and reports every violation found. Read-only and bounded
- * in memory, so it can run against a live system; the report is `ok` only when every check holds.
+ * Checks the guarantees the system makes and reports every violation found: the store's checks in
+ * one read-only snapshot, then the event log against the store's commit order, then each projection
+ * against a rebuild. Bounded in memory and read-only, so it can run against a live system; the
+ * report is `ok` only when every check holds.
  */
 export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   const limit = options.maxExamples ?? 20;
@@ -27,6 +37,12 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
   } finally {
     await reader.close();
   }
-  for (const extra of options.extraChecks ?? []) checks.push(await extra(limit));
+  const store = new EventStore(options.pool);
+  checks.push(
+    options.bus
+      ? await checkEventLog(store, options.bus, limit, { requireCaughtUp: options.requireLogCaughtUp ?? false })
+      : new CheckRecorder('event log', limit).skipped('no event bus given'),
+  );
+  for (const target of options.projections ?? []) checks.push(await checkProjection(options.pool, target, limit));
   return { ok: checks.every((c) => c.violationCount === 0), checks };
 }
