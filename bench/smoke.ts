@@ -1,0 +1,15 @@
+import { createHarness } from '../test/commands/support/harness.ts';
+const h = await createHarness();
+await h.startWorker();
+const t0 = Date.now();
+const o1 = await h.client.sendAndWait({ type: 'CreateOrder', aggregateId: 'o-1', payload: { customerId: 'c', total: 5 } });
+console.log(o1, Date.now() - t0);
+const o2 = await h.client.sendAndWait({ type: 'CancelOrder', aggregateId: 'o-1', payload: { reason: 'x' } });
+console.log(o2);
+const o3 = await h.client.sendAndWait({ type: 'UpdateOrderStatus', aggregateId: 'o-1', payload: { status: 'paid' } });
+console.log(o3);
+const ids = await h.client.sendMany(Array.from({ length: 20 }, (_, i) => ({ type: 'CreateOrder', aggregateId: `b-${i % 5}`, payload: { customerId: 'c', total: i } })));
+await new Promise((r) => setTimeout(r, 1500));
+console.log(await h.client.getCommand(ids[0]!.commandId), await h.client.getCommand(ids[19]!.commandId));
+console.log(h.outcomes.length, await h.client.backlogSize());
+await h.close();
