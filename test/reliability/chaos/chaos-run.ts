@@ -90,7 +90,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       RECONCILE_INTERVAL_MS: '1000',
       RECONCILE_AFTER_MS: '3000',
       WORKER_CONCURRENCY: '20',
-      CHAOS_RELAY_BATCH: '100',
+      CHAOS_RELAY_BATCH: '20',
     };
     const config = loadConfig(env);
     pool = createPool(config.databaseUrl, { max: 4, applicationName: 'chaos-run', onError: () => {} });
