@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/ensure-chromium.sh
 echo "[test] type check (tsc --noEmit)" >&2
 npx tsc --noEmit -p .
 mapfile -t files < <(find test -name '*.test.ts' | sort)

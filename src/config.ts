@@ -24,7 +24,15 @@ export interface Config {
   maxEventBytes: number;
   /** Largest command payload the client accepts, in bytes. */
   maxCommandBytes: number;
-  http: { host: string; port: number; apiToken: string | undefined };
+  http: {
+    host: string;
+    port: number;
+    apiToken: string | undefined;
+    /** Bull Board's actions (retry, promote, clean...) are off unless an operator turns them on. */
+    bullBoardActions: boolean;
+    /** Port of the metrics-only listener of roles without the HTTP API (worker, relay...); 0: none. */
+    metricsPort: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -62,6 +70,8 @@ export function loadConfig(env: Env = process.env): Config {
       host: env.HOST || '127.0.0.1',
       port: read.integer('PORT', 3000, 0, 65535),
       apiToken: env.API_TOKEN || undefined,
+      bullBoardActions: read.oneOf('BULL_BOARD_ACTIONS', 'off', ['on', 'off'] as const) === 'on',
+      metricsPort: read.integer('METRICS_PORT', 0, 0, 65535),
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
   };

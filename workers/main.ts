@@ -1,32 +1,61 @@
 /**
- * The main job (`npm start`). At this stage: migrate, append a few events for a demo order and
- * read them back, in its own stream and in the store's commit order.
+ * The main job (`npm start`, `eventstore start`): the whole system in one process for a local
+ * machine: HTTP server, command workers, relay, dispatcher and the orders projector. It migrates
+ * the database, sends a demo order through the API (DEMO=off skips it), and prints where to look.
+ * In production each role runs on its own (see README, "Operations").
  */
 import { randomUUID } from 'node:crypto';
-import { loadConfig, redactUrl } from '../src/config.ts';
-import { EventStore } from '../src/store/event-store.ts';
-import { migrate } from '../src/store/migrate.ts';
-import { createPool } from '../src/store/pool.ts';
+import { ROLES } from '../src/cli/roles.ts';
+import { runRolesUntilSignal } from '../src/cli/run-roles.ts';
+import { loadConfig } from '../src/config.ts';
 
-const config = loadConfig();
-await migrate(config.migrationDatabaseUrl);
-const pool = createPool(config.databaseUrl);
-const store = new EventStore(pool, { maxEventBytes: config.maxEventBytes });
+const running = await runRolesUntilSignal(ROLES, { migrate: true });
+const api = running.roles.find((role) => role.name === 'server')!.url!;
+const token = loadConfig().http.apiToken;
 
-const orderId = `order-${randomUUID().slice(0, 8)}`;
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const created = await store.append(orderId, [{ eventType: 'OrderCreated', data: json({ customerId: 'c-1', total: 42.5 }) }], {
-  aggregateType: 'Order',
-  expectedVersion: 'no_stream',
-});
-await store.append(orderId, [{ eventType: 'OrderStatusUpdated', data: json({ status: 'paid' }) }], {
-  aggregateType: 'Order',
-  expectedVersion: created.nextExpectedVersion,
-});
+const demo = process.env.DEMO === 'off' ? undefined : await runDemo(api).catch((error: Error) => `demo failed: ${error.message}`);
+console.log(`
+eventstore is running: HTTP API, command workers, relay, dispatcher, orders projector.
 
-console.log(`event store: ${redactUrl(config.databaseUrl)}`);
-console.log(`events of ${orderId}:`);
-for (const event of await store.readStream(orderId)) {
-  console.log(`  v${event.eventVersion} ${event.eventType} ${Buffer.from(event.data).toString()} (position ${event.globalPosition})`);
+  API          ${api}            POST /commands, GET /commands/:id, /aggregates/:id[/events]
+  API docs     ${api}/docs       (OpenAPI)
+  Bull Board   ${api}/admin/queues   (read-only)
+  Metrics      ${api}/metrics
+  Health       ${api}/healthz, ${api}/readyz
+${token ? '\n  Every route but /healthz needs: Authorization: Bearer $API_TOKEN\n' : ''}
+${demo ?? ''}
+Send a command:
+  curl -s ${api}/commands -H 'content-type: application/json'${token ? " -H \"authorization: Bearer $API_TOKEN\"" : ''} \\
+    -d '{"type":"CreateOrder","aggregateId":"order-42","payload":{"customerId":"c-1","total":42},"wait":true}'
+or: npx eventstore send CreateOrder order-42 '{"customerId":"c-1","total":42}' --wait
+
+Ctrl-C stops everything gracefully.
+`);
+
+/** One order through the whole path: API -> queue -> worker -> store -> relay -> NATS -> projection. */
+async function runDemo(baseUrl: string): Promise<string> {
+  const orderId = `order-demo-${randomUUID().slice(0, 8)}`;
+  const post = async (type: string, payload: unknown) => {
+    const response = await fetch(`${baseUrl}/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ type, aggregateId: orderId, payload, wait: true }),
+    });
+    return (await response.json()) as { status?: string; version?: number };
+  };
+  const created = await post('CreateOrder', { customerId: 'c-demo', total: 42.5 });
+  const paid = await post('UpdateOrderStatus', { status: 'paid' });
+  let order: unknown;
+  for (let i = 0; i < 100 && !order; i++) {
+    const response = await fetch(`${baseUrl}/projections/orders/${orderId}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const body = (await response.json()) as { version?: number };
+    if (response.ok && body.version === 2) order = body;
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return [
+    `Demo: ${orderId}: CreateOrder ${created.status} (v${created.version}), UpdateOrderStatus ${paid.status} (v${paid.version})`,
+    `  events:     ${baseUrl}/aggregates/${orderId}/events`,
+    `  projection: ${order ? JSON.stringify(order) : 'not there yet (is the relay running?)'}`,
+    '',
+  ].join('\n');
 }
-await pool.end();

@@ -77,7 +77,7 @@ async function fromBus(bus: EventBus, onSkipped: (n: number) => void, apply: (ba
 }
 
 /** The batch in one transaction; when the projection refuses an event, event by event, skipping it. */
-async function applyBatch(pool: pg.Pool, projection: Projection, batch: RecordedEvent[]): Promise<{ applied: number; skipped: number }> {
+export async function applyBatch(pool: pg.Pool, projection: Projection, batch: RecordedEvent[]): Promise<{ applied: number; skipped: number }> {
   try {
     return { applied: (await applyEvents(pool, projection, batch)).length, skipped: 0 };
   } catch (error) {

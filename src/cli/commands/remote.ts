@@ -1,0 +1,125 @@
+import type { CommandOutcome } from '../../envelope/codec.ts';
+import type { EventView } from '../../http/event-view.ts';
+import type { SystemStatus } from '../../observability/system-status.ts';
+import { ApiClient } from '../api-client.ts';
+import { defineCommand, integerOption, requirePositional, UsageError, type CliCommand } from '../command.ts';
+
+const REMOTE = 'Talks to the server at EVENTSTORE_URL (default http://HOST:PORT) with API_TOKEN as bearer token.';
+
+export const remoteCommands: CliCommand[] = [
+  defineCommand({
+    name: 'send',
+    summary: 'Sends a command through the HTTP API.',
+    usage: "<type> <aggregateId> [payload-json] [--id ID] [--expected-version N] [--wait] [--timeout MS]",
+    details: [
+      "payload-json: the payload as JSON (default {}), e.g. '{\"customerId\":\"c-1\",\"total\":42}'",
+      '--id: the command id (idempotency key); default a random UUID',
+      '--expected-version: the version the aggregate must be at (0: it must not exist yet)',
+      '--wait: print the outcome instead of the queued id (--timeout: how long to wait, default 10000 ms)',
+      'Exit code 0 when queued or accepted, 1 when rejected or failed.',
+      REMOTE,
+    ],
+    options: {
+      id: { type: 'string' },
+      'expected-version': { type: 'string' },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+    },
+    run: async ({ positionals, values }) => {
+      const type = requirePositional(positionals, 0, 'type');
+      const aggregateId = requirePositional(positionals, 1, 'aggregateId');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(positionals[2] ?? '{}');
+      } catch {
+        throw new UsageError(`payload-json is not valid JSON: ${positionals[2]}`);
+      }
+      const expectedVersion = integerOption(values['expected-version'], 'expected-version');
+      const timeout = integerOption(values.timeout, 'timeout', 1);
+      const body = {
+        type,
+        aggregateId,
+        payload,
+        ...(values.id ? { commandId: values.id } : {}),
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+        ...(values.wait || timeout ? { wait: timeout ?? true } : {}),
+      };
+      const { body: answer } = await ApiClient.fromEnv().request<CommandOutcome | { commandId: string; status: 'queued' }>(
+        'POST',
+        '/commands',
+        body,
+        [409, 422],
+      );
+      console.log(JSON.stringify(answer, null, 2));
+      return answer.status === 'rejected' ? 1 : 0;
+    },
+  }),
+  defineCommand({
+    name: 'events',
+    summary: "Prints an aggregate's events, in version order.",
+    usage: '<aggregateId> [--from-version N] [--json]',
+    details: ['--json: one JSON object per line (type, version, global position, metadata, data)', REMOTE],
+    options: { 'from-version': { type: 'string' }, json: { type: 'boolean' } },
+    run: async ({ positionals, values }) => {
+      const aggregateId = requirePositional(positionals, 0, 'aggregateId');
+      const api = ApiClient.fromEnv();
+      let from: number | undefined = integerOption(values['from-version'], 'from-version', 1) ?? 1;
+      let count = 0;
+      while (from !== undefined) {
+        const path: string = `/aggregates/${encodeURIComponent(aggregateId)}/events?fromVersion=${from}`;
+        const { body }: { body: { events: EventView[]; nextFromVersion?: number } } = await api.request('GET', path);
+        for (const event of body.events) console.log(values.json ? JSON.stringify(event) : formatEvent(event));
+        count += body.events.length;
+        from = body.nextFromVersion;
+      }
+      if (!values.json) console.error(`${count} event(s) in ${aggregateId}`);
+    },
+  }),
+  defineCommand({
+    name: 'status',
+    summary: 'Queue depth by state, gate backlog, halted aggregates, relay position and lag, subscription lag.',
+    usage: '[--json]',
+    details: [REMOTE],
+    options: { json: { type: 'boolean' } },
+    run: async ({ values }) => {
+      const { body } = await ApiClient.fromEnv().request<SystemStatus>('GET', '/status');
+      console.log(values.json ? JSON.stringify(body, null, 2) : formatStatus(body));
+    },
+  }),
+  defineCommand({
+    name: 'resume',
+    summary: 'Resumes a halted aggregate: its queued commands run again, in their order.',
+    usage: '<aggregateId>',
+    details: ['An aggregate halts after a command failed for good when its failure policy is "halt".', REMOTE],
+    options: {},
+    run: async ({ positionals }) => {
+      const aggregateId = requirePositional(positionals, 0, 'aggregateId');
+      await ApiClient.fromEnv().request('POST', `/aggregates/${encodeURIComponent(aggregateId)}/resume`);
+      console.log(`${aggregateId} resumed`);
+    },
+  }),
+];
+
+function formatEvent(event: EventView): string {
+  const data = event.data === undefined ? `<${event.contentType}, ${event.dataBase64?.length ?? 0} base64 chars>` : JSON.stringify(event.data);
+  const tracing = [event.metadata.correlationId && `correlation=${event.metadata.correlationId}`, event.metadata.causationId && `causation=${event.metadata.causationId}`]
+    .filter(Boolean)
+    .join(' ');
+  return `v${event.version}\t${event.eventType}\tposition ${event.globalPosition}\t${event.occurredAt}\t${data}${tracing ? `\t${tracing}` : ''}`;
+}
+
+function formatStatus(status: SystemStatus): string {
+  const lines = [`queue:         ${Object.entries(status.queue).map(([state, n]) => `${state} ${n}`).join(', ')}`];
+  if (status.gate) {
+    lines.push(
+      `gates:         ${status.gate.parkedCommands} parked behind ${status.gate.aggregatesWithBacklog} busy aggregate(s), ${status.gate.haltedAggregates} halted`,
+    );
+  }
+  if (status.relay) {
+    lines.push(`relay:         at ${JSON.stringify(status.relay.position)}, ${status.relay.lagEvents} event(s) / ${status.relay.lagSeconds.toFixed(1)} s behind`);
+  }
+  for (const sub of status.subscriptions ?? []) {
+    lines.push(`subscription:  ${sub.subscription}: ${sub.lagEvents} event(s) / ${(sub.lagSeconds ?? 0).toFixed(1)} s behind`);
+  }
+  return lines.join('\n');
+}

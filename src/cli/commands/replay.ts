@@ -1,0 +1,137 @@
+import type pg from 'pg';
+import { createEventBus, type EventBus } from '../../bus/event-bus.ts';
+import type { StartPosition } from '../../bus/start-position.ts';
+import { loadConfig } from '../../config.ts';
+import { decodeEvent } from '../../envelope/codec.ts';
+import { InvalidEnvelopeError } from '../../errors.ts';
+import type { Projection } from '../../projections/projection.ts';
+import { applyBatch, rebuildProjection } from '../../projections/rebuild.ts';
+import { projections } from '../../projections/registry.ts';
+import { createPool } from '../../store/pool.ts';
+import type { RecordedEvent } from '../../store/types.ts';
+import { defineCommand, integerOption, requirePositional, UsageError, type CliCommand } from '../command.ts';
+import { progressReporter } from '../progress.ts';
+
+const START_OPTIONS = {
+  all: { type: 'boolean' },
+  sequence: { type: 'string' },
+  time: { type: 'string' },
+  delta: { type: 'string' },
+  'last-received': { type: 'boolean' },
+} as const;
+
+export const replayCommands: CliCommand[] = [
+  defineCommand({
+    name: 'replay',
+    summary: "Reads the event log from a start position and feeds it through a projection's exactly-once apply.",
+    usage: '<subscription> [--all | --sequence N | --time ISO-8601 | --delta 30s | --last-received]',
+    details: [
+      '--all (default): every event the log holds',
+      '--sequence N: from the event log message with this sequence (1-based) on',
+      '--time T: from the first message stored at or after T (e.g. 2026-11-26T10:00:00Z)',
+      '--delta D: from the messages stored in the last D (e.g. 500ms, 30s, 5m, 2h)',
+      '--last-received: the last message, then nothing older',
+      'Events at or before the projection\'s checkpoint are skipped (exactly once in effect), so a replay is',
+      'safe while its projector runs; it fills in what the projection missed. To start the projection over,',
+      'use `eventstore rebuild`. Subscriptions: ' + [...projections.keys()].join(', ') + '.',
+    ],
+    options: START_OPTIONS,
+    run: async ({ positionals, values }) => {
+      const projection = projectionNamed(requirePositional(positionals, 0, 'subscription'));
+      const startAt = startPositionOf(values);
+      return withConnections(async (pool, bus) => {
+        const progress = progressReporter(`replay ${projection.name}`);
+        const totals = { read: 0, applied: 0, invalid: 0 };
+        const text = () => `${totals.read} read, ${totals.applied} applied, ${totals.invalid} refused as invalid`;
+        await bus.readHistory(bus.subjects.events, startAt, async (messages) => {
+          totals.read += messages.length;
+          const { applied, skipped } = await applyBatch(pool, projection, decodeAll(messages, totals));
+          totals.applied += applied;
+          totals.invalid += skipped;
+          progress.update(text());
+        });
+        progress.done(text());
+      });
+    },
+  }),
+  defineCommand({
+    name: 'rebuild',
+    summary: 'Empties a projection and applies every event again, from PostgreSQL (default) or from NATS.',
+    usage: '<projection> [--source store|bus]',
+    details: [
+      'Stop the projection\'s projectors first, and start them again afterwards: a live projector could move',
+      'the checkpoint past events the rebuild has not applied yet. A crash leaves a consistent, partial view: run it again.',
+      'Projections: ' + [...projections.keys()].join(', ') + '.',
+    ],
+    options: { source: { type: 'string', default: 'store' } },
+    run: async ({ positionals, values }) => {
+      const projection = projectionNamed(requirePositional(positionals, 0, 'projection'));
+      const source = values.source;
+      if (source !== 'store' && source !== 'bus') throw new UsageError(`--source must be store or bus, got "${String(source)}"`);
+      return withConnections(async (pool, bus) => {
+        const progress = progressReporter(`rebuild ${projection.name} from ${source}`);
+        const result = await rebuildProjection(projection, {
+          pool,
+          source,
+          bus,
+          onProgress: ({ events, skipped }) => progress.update(`${events} applied, ${skipped} skipped`),
+        });
+        progress.done(`${result.events} applied, ${result.skipped} skipped`);
+      }, source === 'bus');
+    },
+  }),
+];
+
+function projectionNamed(name: string): Projection {
+  const projection = projections.get(name);
+  if (!projection) throw new UsageError(`unknown subscription "${name}"; known: ${[...projections.keys()].join(', ')}`);
+  return projection;
+}
+
+/** Exactly one of the five start options; --all when none is given. */
+export function startPositionOf(values: Record<string, string | boolean | undefined>): StartPosition {
+  const given = Object.keys(START_OPTIONS).filter((key) => values[key] !== undefined);
+  if (given.length > 1) throw new UsageError(`give one start option, not ${given.map((key) => `--${key}`).join(' and ')}`);
+  if (values.sequence !== undefined) return { from: 'sequence', sequence: integerOption(values.sequence, 'sequence', 1)! };
+  if (values.time !== undefined) {
+    const time = new Date(String(values.time));
+    if (Number.isNaN(time.getTime())) throw new UsageError(`--time must be a date and time (ISO 8601), got "${String(values.time)}"`);
+    return { from: 'time', time };
+  }
+  if (values.delta !== undefined) return { from: 'delta', ms: durationMs(String(values.delta)) };
+  if (values['last-received']) return { from: 'last_received' };
+  return { from: 'all' };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function durationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new UsageError(`--delta must be a duration such as 500ms, 30s, 5m, 2h or 1d, got "${text}"`);
+  return Math.round(Number(match[1]) * UNITS[match[2]!]!);
+}
+
+function decodeAll(messages: Array<{ data: Uint8Array }>, totals: { invalid: number }): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (const message of messages) {
+    try {
+      events.push(decodeEvent(message.data));
+    } catch (error) {
+      if (!(error instanceof InvalidEnvelopeError)) throw error;
+      totals.invalid++;
+    }
+  }
+  return events;
+}
+
+async function withConnections(work: (pool: pg.Pool, bus: EventBus) => Promise<void>, needsBus = true): Promise<void> {
+  const config = loadConfig();
+  const pool = createPool(config.databaseUrl, { max: 4, applicationName: 'eventstore-cli' });
+  const bus = needsBus ? await createEventBus(config, { clientName: `${config.natsPrefix}-cli` }) : undefined;
+  try {
+    await work(pool, bus as EventBus);
+  } finally {
+    await bus?.close();
+    await pool.end();
+  }
+}

@@ -1,0 +1,207 @@
+import { Queue } from 'bullmq';
+import type pg from 'pg';
+import { Dispatcher } from '../bus/dispatcher.ts';
+import { createEventBus, type EventBus } from '../bus/event-bus.ts';
+import { Relay, relayStatus } from '../bus/relay.ts';
+import { CommandClient } from '../commands/command-client.ts';
+import { CommandWorker, type OutcomeEvent } from '../commands/command-worker.ts';
+import type { CommandRegistry } from '../commands/registry.ts';
+import { loadWorkerSettings } from '../commands/worker-process.ts';
+import type { Config } from '../config.ts';
+import { aggregateReader } from '../http/aggregate-reader.ts';
+import { natsProbe, postgresProbe, redisProbe } from '../http/readiness.ts';
+import { buildServer, listen } from '../http/server.ts';
+import { serveMetrics } from '../observability/metrics-listener.ts';
+import { Metrics } from '../observability/metrics.ts';
+import { systemStatus } from '../observability/system-status.ts';
+import type { Logger } from '../logger.ts';
+import { getOrder } from '../projections/orders-projection.ts';
+import type { Projection } from '../projections/projection.ts';
+import { Projector, subscriptionLag } from '../projections/projector.ts';
+import { EventStore } from '../store/event-store.ts';
+
+/**
+ * The roles a deployment runs. Each starts on its own (one process per role, as many copies as
+ * needed) or together in one process (the main job). A role process stops gracefully on SIGTERM.
+ */
+export const ROLES = ['server', 'worker', 'relay', 'dispatcher', 'projector'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+/** What every role of one process shares. */
+export interface RoleContext {
+  config: Config;
+  logger: Logger;
+  pool: pg.Pool;
+  metrics: Metrics;
+  registry: CommandRegistry;
+  projections: ReadonlyMap<string, Projection>;
+  env: Record<string, string | undefined>;
+}
+
+export interface RunningRole {
+  name: string;
+  /** Where the role listens, if it does (the server's URL). */
+  url?: string;
+  stop(): Promise<void>;
+}
+
+export async function startRole(role: RoleName, ctx: RoleContext): Promise<RunningRole[]> {
+  switch (role) {
+    case 'server':
+      return [await startServer(ctx)];
+    case 'worker':
+      return [await startWorker(ctx)];
+    case 'relay':
+      return [await startRelay(ctx)];
+    case 'dispatcher':
+      return [await startDispatcher(ctx)];
+    case 'projector':
+      return Promise.all([...ctx.projections.values()].map((projection) => startProjector(ctx, projection)));
+  }
+}
+
+/**
+ * The HTTP API. It also reports the whole system's state (queue depth, backlog, relay and
+ * subscription lag) at /metrics and /status, read from Redis and PostgreSQL at request time.
+ */
+export async function startServer(ctx: RoleContext): Promise<RunningRole> {
+  const { config, pool } = ctx;
+  const redis = { redisUrl: config.redisUrl, queueName: config.queueName, prefix: config.redisPrefix };
+  const commands = new CommandClient({ ...redis, registry: ctx.registry, pool, maxCommandBytes: config.maxCommandBytes });
+  const queue = new Queue(config.queueName, { connection: { url: config.redisUrl }, prefix: config.redisPrefix });
+  const store = new EventStore(pool, { maxEventBytes: config.maxEventBytes });
+  const status = systemStatus({
+    queue,
+    gate: async () => {
+      const [inGates, aggregates, halted] = await Promise.all([
+        commands.gate.size(),
+        commands.gate.activeAggregates(),
+        commands.haltedAggregates(),
+      ]);
+      // One command per aggregate is its head (running or about to); the rest wait behind it.
+      return { parkedCommands: Math.max(0, inGates - aggregates), aggregatesWithBacklog: aggregates, haltedAggregates: halted.length };
+    },
+    relay: () => relayStatus(pool, config.natsPrefix),
+    subscriptions: () =>
+      Promise.all([...ctx.projections.keys()].map(async (name) => ({ subscription: name, ...(await subscriptionLag(pool, name)) }))),
+  });
+  ctx.metrics.observeStatus(status);
+  const probes = [
+    postgresProbe(pool),
+    redisProbe(config.redisUrl),
+    natsProbe(config.eventBus === 'stan' ? config.stan.url! : config.natsUrl),
+  ];
+  const app = await buildServer({
+    logger: ctx.logger.child({ role: 'server' }),
+    apiToken: config.http.apiToken,
+    maxCommandBytes: config.maxCommandBytes,
+    bullBoardActions: config.http.bullBoardActions,
+    store,
+    commands,
+    aggregates: aggregateReader(store, ctx.registry),
+    projections: { getOrder: (id) => getOrder(pool, id) },
+    queues: [queue],
+    probes,
+    metrics: ctx.metrics.registry,
+    status,
+  });
+  const url = await listen(app, { host: config.http.host, port: config.http.port, apiToken: config.http.apiToken });
+  return {
+    name: 'server',
+    url,
+    async stop() {
+      await app.close();
+      await Promise.all([commands.close(), queue.close(), ...probes.map((probe) => probe.close?.())]);
+    },
+  };
+}
+
+/** Command workers (WORKER_CONCURRENCY commands at once over different aggregates). */
+export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
+  const { config } = ctx;
+  const log = ctx.logger.child({ role: 'worker' });
+  const worker = new CommandWorker({
+    ...loadWorkerSettings(ctx.env),
+    redisUrl: config.redisUrl,
+    queueName: config.queueName,
+    prefix: config.redisPrefix,
+    registry: ctx.registry,
+    pool: ctx.pool,
+    logger: log,
+    maxEventBytes: config.maxEventBytes,
+  });
+  worker.on('error', () => {}); // logged by the worker; the process keeps running through outages
+  ctx.metrics.observeWorker(worker);
+  worker.on('outcome', (outcome: OutcomeEvent) => {
+    const { commandId, commandType, aggregateId, status, code, reason, version, durationMs, attempts } = outcome;
+    // Accepted commands at debug: at thousands a second, info would drown everything else.
+    log[status === 'accepted' ? 'debug' : 'info'](
+      { commandId, commandType, aggregateId, status, code, reason, version, durationMs, attempts },
+      `command ${status}`,
+    );
+  });
+  await worker.start();
+  return { name: 'worker', stop: () => worker.close() };
+}
+
+export async function startRelay(ctx: RoleContext): Promise<RunningRole> {
+  return withBus(ctx, 'relay', async (bus) => {
+    const relay = new Relay({ pool: ctx.pool, bus, logger: ctx.logger.child({ role: 'relay' }) });
+    await relay.start();
+    return () => relay.stop();
+  });
+}
+
+/** Fans the event log out to one channel per projection, each with the event types it declared. */
+export async function startDispatcher(ctx: RoleContext): Promise<RunningRole> {
+  return withBus(ctx, 'dispatcher', async (bus) => {
+    const routes = [...ctx.projections.values()].map(({ name, eventTypes }) => ({ name, eventTypes }));
+    const dispatcher = new Dispatcher({ bus, routes, logger: ctx.logger.child({ role: 'dispatcher' }) });
+    await dispatcher.start();
+    return () => dispatcher.stop();
+  });
+}
+
+/** Keeps one projection up to date from the dispatcher's channel for it (its event types only). */
+export async function startProjector(ctx: RoleContext, projection: Projection): Promise<RunningRole> {
+  return withBus(ctx, `projector-${projection.name}`, async (bus) => {
+    const projector = new Projector({
+      projection,
+      bus,
+      pool: ctx.pool,
+      subject: bus.subjects.dispatch(projection.name),
+      logger: ctx.logger.child({ role: 'projector', projection: projection.name }),
+    });
+    await projector.start();
+    return () => projector.stop();
+  });
+}
+
+/** A role on a bus connection of its own, closed after the role stops. */
+async function withBus(ctx: RoleContext, name: string, start: (bus: EventBus) => Promise<() => Promise<void>>): Promise<RunningRole> {
+  const bus = await createEventBus(ctx.config, { clientName: `${ctx.config.natsPrefix}-${name}` });
+  try {
+    const stop = await start(bus);
+    return {
+      name,
+      async stop() {
+        await stop();
+        await bus.close();
+      },
+    };
+  } catch (error) {
+    await bus.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Roles without the HTTP API expose their metrics on METRICS_PORT, when it is set. */
+export async function startMetricsListener(ctx: RoleContext): Promise<RunningRole | undefined> {
+  if (!ctx.config.http.metricsPort) return undefined;
+  const listener = await serveMetrics(ctx.metrics.registry, {
+    host: ctx.config.http.host,
+    port: ctx.config.http.metricsPort,
+    apiToken: ctx.config.http.apiToken,
+  });
+  return { name: 'metrics', url: listener.url, stop: listener.close };
+}

@@ -1,0 +1,46 @@
+import type { CommandOutcome } from '../envelope/codec.ts';
+import type { EventMetadata } from '../store/types.ts';
+
+/**
+ * What the HTTP layer needs from the rest of the system, as narrow interfaces: the server is
+ * built with the real implementations (CommandClient, EventStore, the projections), and nothing
+ * here depends on how they work.
+ */
+export interface CommandRequest {
+  commandId?: string;
+  type: string;
+  aggregateId: string;
+  payload: unknown;
+  expectedVersion?: number;
+  metadata?: EventMetadata;
+}
+
+export interface CommandStatus {
+  commandId: string;
+  type: string;
+  aggregateId: string;
+  state: string;
+  attempts: number;
+  outcome?: CommandOutcome;
+  failedReason?: string;
+}
+
+/** CommandClient (src/commands) is one. */
+export interface CommandPort {
+  send(command: CommandRequest): Promise<{ commandId: string }>;
+  /** @throws an error with code 'command_timeout' when no outcome came in time (the command stays queued) */
+  sendAndWait(command: CommandRequest, options: { timeoutMs: number }): Promise<CommandOutcome>;
+  getCommand(commandId: string): Promise<CommandStatus | undefined>;
+  haltedAggregates(): Promise<Array<{ aggregateId: string }>>;
+  /** @throws an error with code 'aggregate_not_halted' */
+  resumeAggregate(aggregateId: string): Promise<void>;
+}
+
+export interface AggregatePort {
+  /** The aggregate's current state, or undefined when it has no events. */
+  load(aggregateId: string): Promise<{ aggregateType: string; state: unknown; version: number } | undefined>;
+}
+
+export interface ProjectionPort {
+  getOrder(orderId: string): Promise<unknown | undefined>;
+}

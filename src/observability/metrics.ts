@@ -1,0 +1,112 @@
+import type { EventEmitter } from 'node:events';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SystemStatus } from './system-status.ts';
+
+/** What a command worker reports after each command (its 'outcome' event). */
+export interface CommandOutcomeEvent {
+  commandType: string;
+  status: 'accepted' | 'rejected' | 'failed';
+  durationMs: number;
+  /** Version conflicts met (and retried) while running the command. */
+  conflicts?: number;
+}
+
+/** A scrape reads the system status at most this often, however many gauges ask for it. */
+const STATUS_CACHE_MS = 1_000;
+
+/**
+ * The Prometheus metrics of one process. Counters and the latency histogram count what this
+ * process did (the workers' commands): Prometheus sums them over the worker replicas. Gauges of
+ * queue depth, backlog and lag are read from Redis and PostgreSQL at scrape time, so they are the
+ * same whichever replica is scraped (use max(), not sum(), over replicas).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly commands: Counter<'type' | 'status'>;
+  private readonly latency: Histogram<'type' | 'status'>;
+  private readonly conflicts: Counter;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'eventstore_' });
+    this.commands = new Counter({
+      name: 'eventstore_commands_total',
+      help: 'Commands finished by the workers of this process, by command type and status (accepted, rejected, failed)',
+      labelNames: ['type', 'status'],
+      registers: [this.registry],
+    });
+    this.latency = new Histogram({
+      name: 'eventstore_command_duration_seconds',
+      help: 'Time from a command starting on a worker to its outcome, all attempts included',
+      labelNames: ['type', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    this.conflicts = new Counter({
+      name: 'eventstore_version_conflicts_total',
+      help: 'Expected-version conflicts met by the workers (only writers outside the queue cause them)',
+      registers: [this.registry],
+    });
+  }
+
+  observeOutcome(event: CommandOutcomeEvent): void {
+    const labels = { type: event.commandType, status: event.status };
+    this.commands.inc(labels);
+    this.latency.observe(labels, event.durationMs / 1000);
+    if (event.conflicts) this.conflicts.inc(event.conflicts);
+  }
+
+  /** Counts the outcomes a CommandWorker emits. */
+  observeWorker(worker: EventEmitter): void {
+    worker.on('outcome', (event: CommandOutcomeEvent) => this.observeOutcome(event));
+  }
+
+  /** Gauges read from `status` at scrape time. */
+  observeStatus(status: () => Promise<SystemStatus>): void {
+    const read = cached(status, STATUS_CACHE_MS);
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[], fill: (g: Gauge<L>, s: SystemStatus) => void) =>
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          // Redis or PostgreSQL down: the scrape still answers, without these gauges.
+          const status = await read().catch(() => undefined);
+          if (status) fill(this, status);
+        },
+      });
+    gauge('eventstore_queue_jobs', 'Jobs of the command queue by state (parked commands are delayed)', ['state'], (g, s) => {
+      for (const [state, count] of Object.entries(s.queue)) g.set({ state }, count);
+    });
+    gauge('eventstore_parked_commands', 'Commands parked behind the command running on their aggregate', [], (g, s) => {
+      if (s.gate) g.set(s.gate.parkedCommands);
+    });
+    gauge('eventstore_halted_aggregates', 'Aggregates halted after a failed command, waiting for an operator', [], (g, s) => {
+      if (s.gate) g.set(s.gate.haltedAggregates);
+    });
+    gauge('eventstore_relay_lag_events', 'Committed events the relay has not published yet', [], (g, s) => {
+      if (s.relay) g.set(s.relay.lagEvents);
+    });
+    gauge('eventstore_relay_lag_seconds', 'Age of the oldest committed event the relay has not published', [], (g, s) => {
+      if (s.relay) g.set(s.relay.lagSeconds);
+    });
+    gauge('eventstore_subscription_lag_events', 'Events a subscription has not processed yet', ['subscription'], (g, s) => {
+      for (const sub of s.subscriptions ?? []) g.set({ subscription: sub.subscription }, sub.lagEvents);
+    });
+  }
+}
+
+function cached<T>(read: () => Promise<T>, ms: number): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > ms) {
+      const value = read();
+      last = { at: Date.now(), value };
+      value.catch(() => {
+        if (last?.value === value) last = undefined; // a failed read is not cached
+      });
+    }
+    return last.value;
+  };
+}
