@@ -125,8 +125,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
     const pause = (ms: number) => sleep(ms);
+    // A role that dies by itself is a failure of the run (no supervisor restarts it here): stop waiting.
+    const alive = () => {
+      const dead = roles.flatMap((role) => role.unexpectedExits);
+      if (dead.length > 0) throw new Error(`a role process died by itself: ${dead.join('; ')} (logs in ${logDir})`);
+    };
+    const until = (check: () => Promise<boolean>, what: string, timeoutMs: number) =>
+      waitUntil(async () => {
+        alive();
+        return check().catch(() => false); // a server restarting: ask again
+      }, what, timeoutMs);
 
-    await waitUntil(async () => (await count('SELECT count(*) AS n FROM processed_commands')) > 0, 'the workers to start processing', 120_000);
+    await until(async () => (await count('SELECT count(*) AS n FROM processed_commands')) > 0, 'the workers to start processing', 120_000);
     log(`[chaos] ${stamp()} processing started; injecting faults one after another`);
     // 1. Worker processes SIGKILLed every few seconds, each started again.
     for (let k = 0; k < options.workerKills; k++) {
@@ -156,9 +166,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await relay.kill('SIGKILL');
       const logBefore = await logLength();
       const backlog = Math.min(300, Math.ceil(total / 20));
-      await waitUntil(async () => (await storeEvents()) >= logBefore + backlog, `a relay backlog of ${backlog} events to build up`, 120_000);
+      await until(async () => (await storeEvents()) >= logBefore + backlog, `a relay backlog of ${backlog} events to build up`, 120_000);
       relay.start();
-      await waitUntil(async () => (await logLength()) > logBefore, 'the restarted relay to publish', 120_000);
+      await until(async () => (await logLength()) > logBefore, 'the restarted relay to publish', 120_000);
       const [logAtKill, eventsAtKill] = [await logLength(), await storeEvents()];
       await relay.kill('SIGKILL');
       const midPublish = logAtKill < eventsAtKill;
@@ -169,7 +179,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // 6. The projector killed between its commit and its ack (it kills itself from afterCommit).
     await pause(2000);
     await projector.stop();
-    projector.start({ CHAOS_KILL_AFTER_COMMITS: '5' });
+    projector.start({ CHAOS_KILL_AFTER_COMMITS: '5' }, { expectExit: true });
     await Promise.race([projector.exited(), sleep(120_000)]);
     const projectorLog = await readFile(join(logDir, 'projector.log'), 'utf8');
     const confession = projectorLog.match(/CHAOS: killing myself after commit of (\S+) \(position (\S+)\)/);
@@ -181,11 +191,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await producing;
     log(`[chaos] ${stamp()} all ${stats.sent} commands sent (${stats.retries} sendMany calls repeated after a failure); draining: ${await progress()}`);
     const drained = Date.now();
-    await waitUntil(async () => (await client!.backlogSize().catch(() => -1)) === 0, 'the command backlog to drain', options.drainTimeoutMs);
-    await waitUntil(async () => (await count('SELECT count(*) AS n FROM processed_commands')) === total, 'every command to be processed', options.drainTimeoutMs);
+    await until(async () => (await client!.backlogSize().catch(() => -1)) === 0, 'the command backlog to drain', options.drainTimeoutMs);
+    await until(async () => (await count('SELECT count(*) AS n FROM processed_commands')) === total, 'every command to be processed', options.drainTimeoutMs);
     const events = await storeEvents();
-    await waitUntil(async () => (await logLength()) >= events, 'the relay to publish every event', options.drainTimeoutMs);
-    await waitUntil(async () => (await checkpointLag(db, ordersProjection.name)).lagEvents === 0, 'the projector to catch up', options.drainTimeoutMs);
+    await until(async () => (await logLength()) >= events, 'the relay to publish every event', options.drainTimeoutMs);
+    await until(async () => (await checkpointLag(db, ordersProjection.name)).lagEvents === 0, 'the projector to catch up', options.drainTimeoutMs);
     log(`[chaos] ${stamp()} drained in ${((Date.now() - drained) / 1000).toFixed(1)} s after the last command was sent`);
 
     // What held.
@@ -207,6 +217,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     expect(lengths === 0, `every aggregate ends at version ${options.commandsPerAggregate} (${lengths} do not)`);
     expect((await client.backlogSize()) === 0, 'the command backlog is empty, no aggregate left stuck');
     expect((await client.haltedAggregates()).length === 0, 'no aggregate halted');
+    const crashes = roles.flatMap((role) => role.unexpectedExits);
+    expect(crashes.length === 0, `no role process died by itself (${crashes.length === 0 ? 'none did' : crashes.join('; ')})`);
     const report = await verify({ pool: db, bus, projections: [{ projection: ordersProjection, tables: ['orders_view'] }], requireLogCaughtUp: true });
     expect(report.ok, 'verify passes: versions, commands, acceptance order, event log = commit order, orders projection = rebuild');
     if (!report.ok) await dumpForDiagnosis(db, bus, logDir);

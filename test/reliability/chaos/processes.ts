@@ -18,6 +18,9 @@ export class RoleProcess {
   private readonly log: WriteStream;
   starts = 0;
   kills = 0;
+  /** Exits nobody asked for (a crash of the role itself), with how it ended. */
+  readonly unexpectedExits: string[] = [];
+  private expectingExit = false;
 
   constructor(
     readonly name: string,
@@ -37,7 +40,8 @@ export class RoleProcess {
   }
 
   /** Starts the process; `extraEnv` applies to this start only (fault hooks). */
-  start(extraEnv: Record<string, string> = {}): void {
+  start(extraEnv: Record<string, string> = {}, options: { expectExit?: boolean } = {}): void {
+    this.expectingExit = options.expectExit ?? false;
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, ...extraEnv },
@@ -49,6 +53,7 @@ export class RoleProcess {
     child.stderr!.pipe(this.log, { end: false });
     child.once('exit', (code, signal) => {
       live.delete(child);
+      if (!this.expectingExit) this.unexpectedExits.push(`${this.name} exited by itself (code ${code}, signal ${signal})`);
       this.log.write(`--- ${this.name} exited (code ${code}, signal ${signal})\n`);
     });
     this.child = child;
@@ -63,6 +68,7 @@ export class RoleProcess {
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.running) return;
+    this.expectingExit = true;
     const exited = this.exited();
     this.child!.kill(signal);
     if (signal === 'SIGKILL') this.kills++;
@@ -71,6 +77,7 @@ export class RoleProcess {
 
   async stop(): Promise<void> {
     if (!this.running) return;
+    this.expectingExit = true;
     const exited = this.exited();
     this.child!.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), 15_000);
