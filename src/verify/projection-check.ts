@@ -5,12 +5,6 @@ import { EventStore } from '../store/event-store.ts';
 import { START, type CommitPosition, type RecordedEvent } from '../store/types.ts';
 import { CheckRecorder, type CheckResult } from './report.ts';
 
-export interface ProjectionToCheck {
-  projection: Projection;
-  /** The tables of its read model (unqualified names in schema public, as its handlers write them). */
-  tables: string[];
-}
-
 const BATCH = 2000;
 
 /**
@@ -22,9 +16,10 @@ const BATCH = 2000;
  * bounded (a batch of events at a time). Cost: the transaction holds a transaction id while it
  * rebuilds, which holds commit-order readers (the relay) back for that long.
  */
-export async function checkProjection(pool: pg.Pool, target: ProjectionToCheck, limit: number): Promise<CheckResult> {
-  const { projection, tables } = target;
+export async function checkProjection(pool: pg.Pool, projection: Projection, limit: number): Promise<CheckResult> {
   const check = new CheckRecorder(`projection ${projection.name}`, limit);
+  const tables = projection.tables ?? [];
+  if (tables.length === 0) return check.skipped(`projection ${projection.name} declares no tables`);
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');

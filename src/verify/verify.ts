@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { EventBus } from '../bus/event-bus.ts';
 import { EventStore } from '../store/event-store.ts';
 import { checkEventLog } from './log-check.ts';
-import { checkProjection, type ProjectionToCheck } from './projection-check.ts';
+import type { Projection } from '../projections/projection.ts';
+import { checkProjection } from './projection-check.ts';
 import { CheckRecorder, type CheckResult, type VerifyReport } from './report.ts';
 import { SnapshotReader } from './snapshot-reader.ts';
 import { checkAcceptanceOrder, checkCommands, checkVersions } from './store-checks.ts';
@@ -14,8 +15,8 @@ export interface VerifyOptions {
   bus?: EventBus;
   /** Events the relay has not published yet count as a violation (default false: relay lag is a note). */
   requireLogCaughtUp?: boolean;
-  /** Read models compared with a rebuild up to their checkpoints. */
-  projections?: ProjectionToCheck[];
+  /** Read models compared with a rebuild up to their checkpoints (each must declare its `tables`). */
+  projections?: Projection[];
   /** How many violations each check keeps as examples (all are counted). Default 20. */
   maxExamples?: number;
 }
@@ -43,6 +44,6 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
       ? await checkEventLog(store, options.bus, limit, { requireCaughtUp: options.requireLogCaughtUp ?? false })
       : new CheckRecorder('event log', limit).skipped('no event bus given'),
   );
-  for (const target of options.projections ?? []) checks.push(await checkProjection(options.pool, target, limit));
+  for (const projection of options.projections ?? []) checks.push(await checkProjection(options.pool, projection, limit));
   return { ok: checks.every((c) => c.violationCount === 0), checks };
 }

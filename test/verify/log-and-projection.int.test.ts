@@ -19,7 +19,7 @@ describe('verify: event log and projections', () => {
   let db: TestDatabase;
   let events: RecordedEvent[];
   let bus: Awaited<ReturnType<typeof createTestBus>>;
-  const orders = [{ projection: ordersProjection, tables: ['orders_view'] }];
+  const orders = [ordersProjection];
 
   before(async () => {
     db = await createTestDatabase();

@@ -219,7 +219,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     expect((await client.haltedAggregates()).length === 0, 'no aggregate halted');
     const crashes = roles.flatMap((role) => role.unexpectedExits);
     expect(crashes.length === 0, `no role process died by itself (${crashes.length === 0 ? 'none did' : crashes.join('; ')})`);
-    const report = await verify({ pool: db, bus, projections: [{ projection: ordersProjection, tables: ['orders_view'] }], requireLogCaughtUp: true });
+    const report = await verify({ pool: db, bus, projections: [ordersProjection], requireLogCaughtUp: true });
     expect(report.ok, 'verify passes: versions, commands, acceptance order, event log = commit order, orders projection = rebuild');
     if (!report.ok) await dumpForDiagnosis(db, bus, logDir);
     checked.push(...formatReport(report).split('\n').map((line) => `  ${line}`));
