@@ -82,3 +82,5 @@ export type { Projection } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';
+export { verify, type VerifyOptions } from './verify/verify.ts';
+export { formatReport, type CheckResult, type VerifyReport, type Violation } from './verify/report.ts';
