@@ -42,6 +42,7 @@ export { CommandClient, type CommandClientOptions, type CommandState, type Comma
 export type { CommandJobData, SendCommand } from './commands/command-job.ts';
 export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/command-worker.ts';
 export {
+  CommandClientClosedError,
   CommandFailedError,
   CommandTimeoutError,
   DomainRejectionError,
@@ -81,6 +82,7 @@ export type { Lag } from './bus/checkpoint.ts';
 export type { Projection } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
+export { ProjectionBusyError } from './projections/projection-lock.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';
 export { verify, type VerifyOptions } from './verify/verify.ts';
 export { formatReport, type CheckResult, type VerifyReport, type Violation } from './verify/report.ts';

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { Dispatcher } from '../bus/dispatcher.ts';
@@ -20,12 +21,9 @@ import type { Projection } from '../projections/projection.ts';
 import { Projector, subscriptionLag } from '../projections/projector.ts';
 import { EventStore } from '../store/event-store.ts';
 
-/**
- * The roles a deployment runs. Each starts on its own (one process per role, as many copies as
- * needed) or together in one process (the main job). A role process stops gracefully on SIGTERM.
- */
-export const ROLES = ['server', 'worker', 'relay', 'dispatcher', 'projector'] as const;
-export type RoleName = (typeof ROLES)[number];
+import type { RoleName } from './role-names.ts';
+
+export { ROLES, type RoleName } from './role-names.ts';
 
 /** What every role of one process shares. */
 export interface RoleContext {
@@ -145,7 +143,10 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
 }
 
 export async function startRelay(ctx: RoleContext): Promise<RunningRole> {
-  return withBus(ctx, 'relay', async (bus) => {
+  // Relays publish and hold no durable, so each copy may (and on NATS Streaming must) have a client
+  // id of its own: replicas stand by side by side.
+  const instance = `relay-${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
+  return withBus(ctx, instance, async (bus) => {
     const relay = new Relay({ pool: ctx.pool, bus, logger: ctx.logger.child({ role: 'relay' }) });
     await relay.start();
     return () => relay.stop();

@@ -1,16 +1,7 @@
-import type pg from 'pg';
-import { createEventBus, type EventBus } from '../../bus/event-bus.ts';
 import type { StartPosition } from '../../bus/start-position.ts';
-import { loadConfig } from '../../config.ts';
-import { decodeEvent } from '../../envelope/codec.ts';
-import { InvalidEnvelopeError } from '../../errors.ts';
 import type { Projection } from '../../projections/projection.ts';
-import { applyBatch, rebuildProjection } from '../../projections/rebuild.ts';
 import { projections } from '../../projections/registry.ts';
-import { createPool } from '../../store/pool.ts';
-import type { RecordedEvent } from '../../store/types.ts';
 import { defineCommand, integerOption, requirePositional, UsageError, type CliCommand } from '../command.ts';
-import { progressReporter } from '../progress.ts';
 
 const START_OPTIONS = {
   all: { type: 'boolean' },
@@ -39,19 +30,8 @@ export const replayCommands: CliCommand[] = [
     run: async ({ positionals, values }) => {
       const projection = projectionNamed(requirePositional(positionals, 0, 'subscription'));
       const startAt = startPositionOf(values);
-      return withConnections(async (pool, bus) => {
-        const progress = progressReporter(`replay ${projection.name}`);
-        const totals = { read: 0, applied: 0, invalid: 0 };
-        const text = () => `${totals.read} read, ${totals.applied} applied, ${totals.invalid} refused as invalid`;
-        await bus.readHistory(bus.subjects.events, startAt, async (messages) => {
-          totals.read += messages.length;
-          const { applied, skipped } = await applyBatch(pool, projection, decodeAll(messages, totals));
-          totals.applied += applied;
-          totals.invalid += skipped;
-          progress.update(text());
-        });
-        progress.done(text());
-      });
+      const { replay } = await import('../projection-tools.ts');
+      await replay(projection, startAt);
     },
   }),
   defineCommand({
@@ -68,16 +48,8 @@ export const replayCommands: CliCommand[] = [
       const projection = projectionNamed(requirePositional(positionals, 0, 'projection'));
       const source = values.source;
       if (source !== 'store' && source !== 'bus') throw new UsageError(`--source must be store or bus, got "${String(source)}"`);
-      return withConnections(async (pool, bus) => {
-        const progress = progressReporter(`rebuild ${projection.name} from ${source}`);
-        const result = await rebuildProjection(projection, {
-          pool,
-          source,
-          bus,
-          onProgress: ({ events, skipped }) => progress.update(`${events} applied, ${skipped} skipped`),
-        });
-        progress.done(`${result.events} applied, ${result.skipped} skipped`);
-      }, source === 'bus');
+      const { rebuild } = await import('../projection-tools.ts');
+      await rebuild(projection, source);
     },
   }),
 ];
@@ -111,27 +83,3 @@ function durationMs(text: string): number {
   return Math.round(Number(match[1]) * UNITS[match[2]!]!);
 }
 
-function decodeAll(messages: Array<{ data: Uint8Array }>, totals: { invalid: number }): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
-  for (const message of messages) {
-    try {
-      events.push(decodeEvent(message.data));
-    } catch (error) {
-      if (!(error instanceof InvalidEnvelopeError)) throw error;
-      totals.invalid++;
-    }
-  }
-  return events;
-}
-
-async function withConnections(work: (pool: pg.Pool, bus: EventBus) => Promise<void>, needsBus = true): Promise<void> {
-  const config = loadConfig();
-  const pool = createPool(config.databaseUrl, { max: 4, applicationName: 'eventstore-cli' });
-  const bus = needsBus ? await createEventBus(config, { clientName: `${config.natsPrefix}-cli` }) : undefined;
-  try {
-    await work(pool, bus as EventBus);
-  } finally {
-    await bus?.close();
-    await pool.end();
-  }
-}

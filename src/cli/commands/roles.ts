@@ -1,8 +1,8 @@
 import { loadConfig, redactUrl } from '../../config.ts';
-import { migrate } from '../../store/migrate.ts';
 import { defineCommand, type CliCommand } from '../command.ts';
-import { ROLES, type RoleName } from '../roles.ts';
-import { runRolesUntilSignal } from '../run-roles.ts';
+import { ROLES, type RoleName } from '../role-names.ts';
+
+// What a role needs is imported when it runs: `--help` stays fast.
 
 const ROLE_DETAILS: Record<RoleName, string> = {
   server: 'The HTTP API (HOST, PORT, API_TOKEN), Bull Board, /metrics, /docs. Stateless: run several behind a load balancer.',
@@ -20,6 +20,7 @@ const roleCommand = (name: string, role: RoleName): CliCommand =>
     details: [ROLE_DETAILS[role], 'Without the HTTP API, METRICS_PORT serves this process\'s /metrics.'],
     options: {},
     run: async () => {
+      const { runRolesUntilSignal } = await import('../run-roles.ts');
       await runRolesUntilSignal([role]);
       return new Promise<never>(() => {}); // runs until a signal ends the process
     },
@@ -33,6 +34,7 @@ export const roleCommands: CliCommand[] = [
     options: {},
     run: async () => {
       const config = loadConfig();
+      const { migrate } = await import('../../store/migrate.ts');
       const result = await migrate(config.migrationDatabaseUrl);
       console.log(`${redactUrl(config.migrationDatabaseUrl)}: ${result.applied.length} applied, ${result.alreadyApplied} already in place`);
     },
