@@ -7,7 +7,8 @@ import { EventStore } from '../store/event-store.ts';
 import type { ProcessedCommand } from '../store/types.ts';
 import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
 import { AggregateCache } from './aggregate-cache.ts';
-import { evolveAll, loadAggregate, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
+import { AggregateLoader } from './aggregate-loader.ts';
+import { evolveAll, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
 import { AppendBatcher } from './append-batcher.ts';
 import type { CommandJobData } from './command-job.ts';
 import { DomainRejectionError } from './errors.ts';
@@ -42,12 +43,14 @@ export class CommandRejected extends UnrecoverableError {
 export class CommandExecutor {
   private readonly store: EventStore;
   private readonly batcher: AppendBatcher;
+  private readonly loader: AggregateLoader;
   private readonly cache: AggregateCache;
   private readonly snapshotEvery: number;
 
   constructor(private readonly options: CommandExecutorOptions) {
     this.store = new EventStore(options.pool, { maxEventBytes: options.maxEventBytes });
     this.batcher = new AppendBatcher(this.store, { maxEventBytes: options.maxEventBytes });
+    this.loader = new AggregateLoader(options.pool, this.store);
     this.cache = new AggregateCache(options.cacheSize ?? 10_000);
     this.snapshotEvery = options.snapshotEvery ?? 100;
   }
@@ -99,7 +102,7 @@ export class CommandExecutor {
   /**
    * The aggregate's current state. The cached state is used when its version is the one the gate
    * recorded after the aggregate's previous command, or (when the gate does not know it) the one
-   * in the store; otherwise the aggregate is loaded from its snapshot and events.
+   * in the store; otherwise the aggregate is loaded from its snapshot and events (AggregateLoader).
    */
   private async load(definition: AggregateDefinition, aggregateId: string, gateVersion: number | undefined): Promise<LoadedAggregate> {
     const cached = this.cache.get(aggregateId);
@@ -107,7 +110,7 @@ export class CommandExecutor {
       const current = gateVersion ?? (await this.store.streamVersion(aggregateId));
       if (current === cached.version) return cached;
     }
-    const loaded = await loadAggregate(this.store, definition, aggregateId);
+    const loaded = await this.loader.load(definition, aggregateId);
     this.cache.set(aggregateId, loaded);
     return loaded;
   }
