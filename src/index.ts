@@ -84,5 +84,12 @@ export { Projector, subscriptionLag, type ProjectorOptions } from './projections
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
 export { ProjectionBusyError } from './projections/projection-lock.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';
+export { buildServer, listen, type ServerDeps } from './http/server.ts';
+export type { AggregatePort, CommandPort, ProjectionPort } from './http/ports.ts';
+export { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from './http/readiness.ts';
+export { Metrics, type CommandOutcomeEvent } from './observability/metrics.ts';
+export { systemStatus, type SystemStatus } from './observability/system-status.ts';
+export { ROLES, type RoleName } from './cli/role-names.ts';
+export { runRoles, runRolesUntilSignal, type RunningProcess } from './cli/run-roles.ts';
 export { verify, type VerifyOptions } from './verify/verify.ts';
 export { formatReport, type CheckResult, type VerifyReport, type Violation } from './verify/report.ts';

@@ -182,13 +182,16 @@ export async function startProjector(ctx: RoleContext, projection: Projection): 
 async function withBus(ctx: RoleContext, name: string, start: (bus: EventBus) => Promise<() => Promise<void>>): Promise<RunningRole> {
   const bus = await createEventBus(ctx.config, { clientName: `${ctx.config.natsPrefix}-${name}` });
   try {
-    const stop = await start(bus);
+    const stopRole = await start(bus);
+    let stopped: Promise<void> | undefined;
     return {
       name,
-      async stop() {
-        await stop();
-        await bus.close();
-      },
+      // Once only, however often it is called (an operator stopping one role, then the process).
+      stop: () =>
+        (stopped ??= (async () => {
+          await stopRole();
+          await bus.close();
+        })()),
     };
   } catch (error) {
     await bus.close().catch(() => {});

@@ -3,22 +3,27 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Routes anyone may call: a load balancer's liveness probe carries no token. */
 const PUBLIC_ROUTES = new Set(['/healthz']);
+/** Pages people open in a browser, which cannot send a bearer token: they also take Basic auth. */
+const BROWSER_PREFIXES = ['/admin/queues', '/docs'];
 
 /**
  * With a token configured, every route but /healthz requires `Authorization: Bearer <token>`,
- * Bull Board and the docs included (they reveal command payloads and the API's surface).
- * The hook runs on every request, before routing decisions of plugins, so a route added later
- * by any plugin is protected too.
+ * Bull Board and the docs included (they reveal command payloads and the API's surface). Bull
+ * Board and the docs also accept HTTP Basic auth with the token as password (any user name), so
+ * a browser can open them: their 401 asks for it. The hook runs on every request, so a route
+ * added later by any plugin is protected too.
  */
 export function registerBearerAuth(app: FastifyInstance, token: string | undefined): void {
   if (!token) return;
   const expected = digest(token);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (PUBLIC_ROUTES.has(pathOf(request.url))) return;
-    if (matches(request.headers.authorization, expected)) return;
+    const path = pathOf(request.url);
+    if (PUBLIC_ROUTES.has(path)) return;
+    const browser = BROWSER_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+    if (matches(request.headers.authorization, expected, browser)) return;
     reply
       .code(401)
-      .header('www-authenticate', 'Bearer realm="eventstore"')
+      .header('www-authenticate', browser ? 'Basic realm="eventstore", charset="UTF-8"' : 'Bearer realm="eventstore"')
       .send({ error: 'unauthorized', message: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)' });
     return reply;
   });
@@ -29,11 +34,21 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-function matches(header: string | undefined, expected: Buffer): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  if (!match?.[1]) return false;
-  // Comparing fixed-length digests keeps the comparison constant-time whatever the length sent.
-  return timingSafeEqual(digest(match[1]), expected);
+function matches(header: string | undefined, expected: Buffer, allowBasic: boolean): boolean {
+  const [scheme, credentials, ...rest] = (header ?? '').trim().split(/\s+/);
+  if (!credentials || rest.length > 0) return false;
+  if (/^bearer$/i.test(scheme!)) return equal(credentials, expected);
+  if (allowBasic && /^basic$/i.test(scheme!)) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon !== -1 && equal(decoded.slice(colon + 1), expected);
+  }
+  return false;
+}
+
+/** Comparing fixed-length digests keeps the comparison constant-time whatever the length sent. */
+function equal(candidate: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(candidate), expected);
 }
 
 function digest(value: string): Buffer {

@@ -1,29 +1,13 @@
+import type { CommandStatus } from '../commands/command-client.ts';
+import type { SendCommand as CommandRequest } from '../commands/command-job.ts';
 import type { CommandOutcome } from '../envelope/codec.ts';
-import type { EventMetadata } from '../store/types.ts';
 
 /**
  * What the HTTP layer needs from the rest of the system, as narrow interfaces: the server is
  * built with the real implementations (CommandClient, EventStore, the projections), and nothing
- * here depends on how they work.
+ * here depends on how they work. Commands keep the command client's own types.
  */
-export interface CommandRequest {
-  commandId?: string;
-  type: string;
-  aggregateId: string;
-  payload: unknown;
-  expectedVersion?: number;
-  metadata?: EventMetadata;
-}
-
-export interface CommandStatus {
-  commandId: string;
-  type: string;
-  aggregateId: string;
-  state: string;
-  attempts: number;
-  outcome?: CommandOutcome;
-  failedReason?: string;
-}
+export type { CommandRequest, CommandStatus };
 
 /** CommandClient (src/commands) is one. */
 export interface CommandPort {

@@ -51,7 +51,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     genReqId: correlationIdOf,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: deps.maxCommandBytes + ENVELOPE_ALLOWANCE_BYTES,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Unknown fields are an error the caller should hear about, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   registerErrorHandler(app);
   // Bodies are JSON or protobuf; anything else is refused with 415 instead of reaching a route.
@@ -86,11 +87,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
 /** Listens on host:port and warns when the API is open to the network without a token. */
 export async function listen(app: FastifyInstance, options: { host: string; port: number; apiToken: string | undefined }): Promise<string> {
-  if (!options.apiToken && !isLoopback(options.host)) {
-    app.log.warn(
-      `NO API_TOKEN SET and HOST=${options.host} is not a loopback address: anyone who can reach port ${options.port} ` +
-        'can send commands and read every event. Set API_TOKEN, or bind HOST=127.0.0.1.',
-    );
-  }
+  const warning = exposureWarning(options);
+  if (warning) app.log.warn(warning);
   return app.listen({ host: options.host, port: options.port });
+}
+
+/** The start-up warning for an API reachable beyond this machine without a token, if it is. */
+export function exposureWarning(options: { host: string; port: number; apiToken: string | undefined }): string | undefined {
+  if (options.apiToken || isLoopback(options.host)) return undefined;
+  return (
+    `NO API_TOKEN SET and HOST=${options.host} is not a loopback address: anyone who can reach port ${options.port} ` +
+    'can send commands, read every event and open Bull Board. Set API_TOKEN, or bind HOST=127.0.0.1.'
+  );
 }

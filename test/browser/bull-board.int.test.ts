@@ -42,7 +42,8 @@ describe('Bull Board in a real browser (headless Chromium)', { skip }, () => {
         '--disable-component-update',
         '--disable-sync',
       ],
-      extraHTTPHeaders: { authorization: `Bearer ${TOKEN}` },
+      // What a person does: the board asks for credentials, the token is the password.
+      httpCredentials: { username: 'operator', password: TOKEN },
       viewport: { width: 1400, height: 900 },
     });
   });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROLES } from '../../src/cli/roles.ts';
 import { waitUntil } from '../support/wait.ts';
-import { call, startSystem, type TestSystem } from '../http/support.ts';
+import { call, freePort, startSystem, type TestSystem } from '../http/support.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/eventstore.mjs');
 const TOKEN = 'cli-test-token';
@@ -28,14 +27,6 @@ function eventstore(args: string[], env: Record<string, string> = {}): Promise<R
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('eventstore CLI', () => {
@@ -110,6 +101,10 @@ describe('eventstore CLI', () => {
       // Everything was applied already: a replay reads the log and changes nothing (exactly once in effect).
       assert.match(replay.stderr, /replay orders: [1-9]\d* read, 0 applied, 0 refused as invalid/, start.join(' '));
     }
+    const busy = await eventstore(['rebuild', 'orders'], env);
+    assert.equal(busy.code, 1, 'a rebuild refuses to run under a live projector');
+    assert.match(busy.stderr, /in use by a running projector/);
+    await system.running.roles.find((role) => role.name === 'projector-orders')!.stop();
     const rebuild = await eventstore(['rebuild', 'orders'], env);
     assert.equal(rebuild.code, 0, rebuild.stderr);
     assert.match(rebuild.stderr, /rebuild orders from store: [1-9]\d* applied, 0 skipped/);

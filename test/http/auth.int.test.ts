@@ -49,10 +49,11 @@ describe('bearer token auth (API_TOKEN set)', () => {
 
   it('answers 401 on every protected route without a token, with a wrong one, or with another scheme', async () => {
     for (const [method, path] of PROTECTED) {
-      for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, 'Bearer', TOKEN]) {
+      const wrongBasic = `Basic ${Buffer.from(`admin:${TOKEN}x`).toString('base64')}`;
+      for (const authorization of [undefined, 'Bearer wrong-token', `Bearer ${TOKEN}x`, `Bearer ${TOKEN} x`, `Basic ${TOKEN}`, wrongBasic, 'Bearer', TOKEN]) {
         const response = await request(method, path, authorization);
         assert.equal(response.status, 401, `${method} ${path} with ${authorization ?? 'no header'}`);
-        assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
+        assert.match(response.headers.get('www-authenticate') ?? '', /^(Bearer|Basic) realm="eventstore"/);
         const body = await response.text();
         assert.ok(!body.includes(TOKEN), 'the token never appears in an answer');
       }
@@ -63,6 +64,23 @@ describe('bearer token auth (API_TOKEN set)', () => {
     for (const [method, path] of PROTECTED) {
       const response = await request(method, path, `Bearer ${TOKEN}`);
       assert.notEqual(response.status, 401, `${method} ${path}`);
+      await response.arrayBuffer();
+    }
+  });
+
+  it('lets a browser open Bull Board and the docs with Basic auth (token as password), and nothing else', async () => {
+    const basic = `Basic ${Buffer.from(`operator:${TOKEN}`).toString('base64')}`;
+    for (const path of ['/admin/queues', '/admin/queues/api/queues', '/docs/json']) {
+      const response = await request('GET', path, basic);
+      assert.equal(response.status, 200, path);
+      await response.arrayBuffer();
+    }
+    const challenge = await request('GET', '/admin/queues');
+    assert.match(challenge.headers.get('www-authenticate') ?? '', /^Basic/, 'the browser is asked for credentials');
+    await challenge.arrayBuffer();
+    for (const [method, path] of [['GET', '/status'], ['POST', '/commands'], ['GET', '/metrics']] as const) {
+      const response = await request(method, path, basic);
+      assert.equal(response.status, 401, `${method} ${path} takes the bearer token only`);
       await response.arrayBuffer();
     }
   });

@@ -19,6 +19,16 @@ describe('Bull Board at /admin/queues', () => {
   });
   after(() => system.close());
 
+  it('answers 202 with the command id when a wait runs out before a worker ran the command', async () => {
+    const sent = await call(system.baseUrl, 'POST', '/commands', {
+      body: { type: 'CreateOrder', aggregateId: `order-${randomUUID()}`, payload: { customerId: 'c', total: 1 }, wait: 300 },
+    });
+    assert.equal(sent.status, 202);
+    assert.equal(sent.body.status, 'queued');
+    assert.match(sent.body.message, /no outcome within 300 ms/);
+    assert.equal((await call(system.baseUrl, 'GET', `/commands/${sent.body.commandId}`)).body.state, 'waiting');
+  });
+
   it('serves the UI', async () => {
     const page = await call(system.baseUrl, 'GET', '/admin/queues');
     assert.equal(page.status, 200);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -10,16 +9,7 @@ import { Metrics } from '../../src/observability/metrics.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createPool } from '../../src/store/pool.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
-import { NATS_URL, REDIS_URL } from './support.ts';
-
-/** A local port nothing listens on: taken from the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, NATS_URL, REDIS_URL } from './support.ts';
 
 type Dependency = 'redis' | 'postgres' | 'nats';
 
@@ -61,7 +51,7 @@ describe('GET /readyz', () => {
 
   /** /readyz of a server whose probe of `dead` points at a closed local port. */
   async function readyz(dead?: Dependency) {
-    const port = await closedPort();
+    const port = await freePort();
     const server = await startTestServer((db) => {
       const deadPool = createPool(`postgres://postgres@127.0.0.1:${port}/none`, { max: 1 });
       return [

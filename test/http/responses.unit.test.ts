@@ -4,6 +4,7 @@ import { CommandFailedError, DomainRejectionError, UnknownCommandTypeError } fro
 import { ConcurrencyError, EventStoreError, InvalidAggregateIdError, MigrationError, PayloadTooLargeError } from '../../src/errors.ts';
 import { isLoopback } from '../../src/http/auth.ts';
 import { toResponse } from '../../src/http/error-handler.ts';
+import { exposureWarning } from '../../src/http/server.ts';
 import { toEventView } from '../../src/http/event-view.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';
 
@@ -65,9 +66,15 @@ describe('event view', () => {
   });
 });
 
-describe('loopback detection (the start-up warning)', () => {
+describe('the start-up warning about an open API', () => {
   it('tells loopback hosts from the rest', () => {
     for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1']) assert.equal(isLoopback(host), true, host);
     for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.com']) assert.equal(isLoopback(host), false, host);
+  });
+
+  it('warns loudly when no token is set and the server listens beyond loopback, and only then', () => {
+    assert.match(exposureWarning({ host: '0.0.0.0', port: 3000, apiToken: undefined })!, /^NO API_TOKEN SET and HOST=0\.0\.0\.0/);
+    assert.equal(exposureWarning({ host: '0.0.0.0', port: 3000, apiToken: 't' }), undefined);
+    assert.equal(exposureWarning({ host: '127.0.0.1', port: 3000, apiToken: undefined }), undefined);
   });
 });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { createEventBus } from '../../src/bus/event-bus.ts';
 import type { RoleName } from '../../src/cli/roles.ts';
@@ -92,4 +93,13 @@ export async function call(
     // not JSON: keep the text
   }
   return { status: response.status, body, headers: response.headers };
+}
+
+/** A local port nothing listens on (taken from the OS, then released): for listeners and dead URLs. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
