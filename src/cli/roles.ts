@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { Dispatcher } from '../bus/dispatcher.ts';
@@ -62,6 +63,8 @@ export async function startRole(role: RoleName, ctx: RoleContext): Promise<Runni
  * The HTTP API. It also reports the whole system's state (queue depth, backlog, relay and
  * subscription lag) at /metrics and /status, read from Redis and PostgreSQL at request time.
  */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 export async function startServer(ctx: RoleContext): Promise<RunningRole> {
   const { config, pool } = ctx;
   const redis = { redisUrl: config.redisUrl, queueName: config.queueName, prefix: config.redisPrefix };
@@ -80,8 +83,14 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
       return { parkedCommands: Math.max(0, inGates - aggregates), aggregatesWithBacklog: aggregates, haltedAggregates: halted.length };
     },
     relay: () => relayStatus(pool, config.natsPrefix),
+    // Counted on each projection's own event types: its checkpoint does not move past events it skips.
     subscriptions: () =>
-      Promise.all([...ctx.projections.keys()].map(async (name) => ({ subscription: name, ...(await subscriptionLag(pool, name)) }))),
+      Promise.all(
+        [...ctx.projections.values()].map(async ({ name, eventTypes }) => ({
+          subscription: name,
+          ...(await subscriptionLag(pool, name, eventTypes)),
+        })),
+      ),
   });
   ctx.metrics.observeStatus(status);
   const probes = [
@@ -108,8 +117,13 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
     name: 'server',
     url,
     async stop() {
-      await app.close();
-      await Promise.all([commands.close(), queue.close(), ...probes.map((probe) => probe.close?.())]);
+      const closing = app.close(); // new requests get 503, running ones finish
+      // Requests waiting for an outcome could hold the stop for up to a minute: after a grace
+      // period their waits end (503; their commands stay queued and run).
+      await Promise.race([closing, sleep(SHUTDOWN_GRACE_MS, undefined, { ref: false })]);
+      await commands.close();
+      await closing;
+      await Promise.all([queue.close(), ...probes.map((probe) => probe.close?.())]);
     },
   };
 }

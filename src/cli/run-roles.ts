@@ -15,7 +15,7 @@ export interface RunRolesOptions {
 
 export interface RunningProcess {
   roles: RunningRole[];
-  /** Stops every role, last started first, and closes the shared connections. */
+  /** Stops every role, last started first, and closes the shared connections (once, however often called). */
   stop(): Promise<void>;
 }
 
@@ -40,12 +40,14 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
   const ctx = { config, logger, pool, metrics: new Metrics(), registry: exampleDomain, projections, env };
   const order: RoleName[] = ['projector', 'dispatcher', 'relay', 'worker', 'server'];
   const roles: RunningRole[] = [];
-  const stop = async () => {
-    for (const role of roles.reverse()) {
-      await role.stop().catch((error) => logger.error({ err: error, role: role.name }, 'role did not stop cleanly'));
-    }
-    await pool.end();
-  };
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const role of [...roles].reverse()) {
+        await role.stop().catch((error) => logger.error({ err: error, role: role.name }, 'role did not stop cleanly'));
+      }
+      await pool.end();
+    })());
   try {
     for (const name of order.filter((role) => names.includes(role))) roles.push(...(await startRole(name, ctx)));
     if (!names.includes('server')) {

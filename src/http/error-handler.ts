@@ -63,6 +63,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   // Failed for good without a decision (retries exhausted, malformed job): the reason is the
   // command's result, also visible in Bull Board.
   command_failed: 502,
+  // The server is stopping while the request waited for an outcome; the command stays queued.
+  client_closed: 503,
 };
 
 function statusOf(error: EventStoreError): { status: number; show: boolean } {

@@ -59,8 +59,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   registerStrictJsonParser(app);
   registerBearerAuth(app, deps.apiToken);
+  // Answers finished while the server closes also close their connection: a kept-alive socket
+  // would otherwise hold the close until its keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header(CORRELATION_HEADER, request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   await app.register(swagger, {

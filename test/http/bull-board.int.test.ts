@@ -66,3 +66,20 @@ describe('Bull Board at /admin/queues', () => {
     assert.equal(still.status, 200, 'the command is still there');
   });
 });
+
+describe('Bull Board with BULL_BOARD_ACTIONS=on', () => {
+  let system: TestSystem;
+  before(async () => {
+    system = await startSystem(['server'], { BULL_BOARD_ACTIONS: 'on' });
+  });
+  after(() => system.close());
+
+  it('lets an operator who turned them on use the actions', async () => {
+    const queueName = system.env.QUEUE_NAME!;
+    const { body } = await call(system.baseUrl, 'GET', '/admin/queues/api/queues');
+    assert.equal(body.queues.find((q: { name: string }) => q.name === queueName).readOnlyMode, false);
+    const promote = await call(system.baseUrl, 'PUT', `/admin/queues/api/queues/${encodeURIComponent(queueName)}/promote`, { body: {} });
+    assert.notEqual(promote.status, 405);
+    assert.ok(promote.status < 400, `promote answered ${promote.status}`);
+  });
+});
