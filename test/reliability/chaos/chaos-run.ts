@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const runId = randomBytes(3).toString('hex');
   const total = options.aggregates * options.commandsPerAggregate;
 
+  // The processes' logs stay for diagnosis when the run fails, and are removed when it held.
+  let keepLogs = true;
   const [postgres, redis, nats] = await Promise.all([TempPostgres.start(), TempRedis.start(), TempNats.start()]);
   const roles: RoleProcess[] = [];
   let pool: pg.Pool | undefined;
@@ -224,7 +226,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (!report.ok) await dumpForDiagnosis(db, bus, logDir);
     checked.push(...formatReport(report).split('\n').map((line) => `  ${line}`));
     injected.push(`(in all: ${workers.reduce((n, w) => n + w.kills, 0)} worker SIGKILLs, 1 Redis kill, 1 PostgreSQL crash, 1 NATS restart, ${relay.kills} relay SIGKILL(s), 1 projector kill between commit and ack)`);
-    return { ok: problems.length === 0, commands: total, injected, checked, verify: report, seconds: (Date.now() - started) / 1000, logDir };
+    const ok = problems.length === 0;
+    if (ok) keepLogs = false;
+    return { ok, commands: total, injected, checked, verify: report, seconds: (Date.now() - started) / 1000, logDir };
   } finally {
     await Promise.all(roles.map((role) => role.stop()));
     roles.forEach((role) => role.close());
@@ -232,6 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await bus?.close().catch(() => {});
     await pool?.end().catch(() => {});
     await Promise.all([postgres.stop(), redis.stop(), nats.stop()]);
+    if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
   }
 }
 
@@ -251,7 +256,7 @@ async function dumpForDiagnosis(db: pg.Pool, bus: EventBus, logDir: string): Pro
 
 export function formatChaosReport(report: ChaosReport): string {
   return [
-    `chaos run: ${report.commands} commands, ${report.seconds.toFixed(0)} s, ${report.ok ? 'EVERYTHING HELD' : 'FAILED'} (process logs: ${report.logDir})`,
+    `chaos run: ${report.commands} commands, ${report.seconds.toFixed(0)} s, ${report.ok ? 'EVERYTHING HELD' : `FAILED (process logs kept in ${report.logDir})`}`,
     'injected:',
     ...report.injected.map((line) => `  ${line}`),
     'checked:',
