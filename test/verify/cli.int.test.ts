@@ -7,7 +7,9 @@ import { applyEvents } from '../../src/projections/apply.ts';
 import { ordersProjection } from '../../src/projections/orders-projection.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createTestBus, writeOrders } from '../bus/helpers.ts';
+import type { RecordedEvent } from '../../src/store/types.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const run = promisify(execFile);
 
@@ -21,7 +23,10 @@ describe('eventstore verify (CLI)', () => {
     db = await createTestDatabase();
     bus = await createTestBus();
     await writeOrders(db.pool, { orders: 10, updates: 1, writers: 2 });
-    const events = await new EventStore(db.pool).readAll();
+    // readAll follows the xmin rule: a transaction open elsewhere in the shared cluster holds fresh events back for a moment.
+    const store = new EventStore(db.pool);
+    let events: RecordedEvent[] = [];
+    await waitUntil(async () => (events = await store.readAll()).length === 20, 'the events to pass the xmin horizon', 60_000);
     await bus.publishBatch(bus.subjects.events, events.map((e) => ({ data: encodeEvent(e), msgId: e.eventId })));
     await applyEvents(db.pool, ordersProjection, events);
     env = { ...process.env, DATABASE_URL: db.appUrl, NATS_PREFIX: bus.subjects.prefix, LOG_LEVEL: 'silent' };
