@@ -135,6 +135,35 @@ describe('verify: store checks', () => {
     assert.match(messages(report), /"o-2": version 3 comes from command accepted #2, after version 2 from #3/);
   });
 
+  it('finds an aggregate whose type changes along its stream', async () => {
+    const db = await healthyStore();
+    await forge(db,
+      `INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version, event_data, content_type, occurred_at)
+       VALUES (gen_random_uuid(), 'o-2', 'UserAccount', 'UserAccountOpened', 2, '\\x7b7d', 'application/json', now())`,
+      `UPDATE streams SET version = 2 WHERE aggregate_id = 'o-2'`);
+    assert.deepEqual(kinds(await verify({ pool: db.pool })), ['aggregate_type_changed']);
+  });
+
+  it('finds a command whose recorded events are partly missing', async () => {
+    const db = await healthyStore();
+    const metadata = { causationId: 'c5', extra: { acceptedSeq: '2' } };
+    await new EventStore(db.pool).append('o-2', [jsonEvent('OrderStatusUpdated', { n: 1 }, { metadata }), jsonEvent('OrderStatusUpdated', { n: 2 }, { metadata })], {
+      aggregateType: 'Order',
+      command: { commandId: 'c5', commandType: 'UpdateOrderStatus' },
+    });
+    await forge(db, UNLOCK, `DELETE FROM events WHERE aggregate_id = 'o-2' AND event_version = 3`);
+    const report = await verify({ pool: db.pool });
+    assert.deepEqual(kinds(report), ['command_events_missing', 'stream_head_mismatch']);
+    assert.match(messages(report), /command "c5" \(aggregate "o-2"\) lists 2 events, 1 are in the store/);
+  });
+
+  it('finds a command that lists another aggregate\'s event instead of its own', async () => {
+    const db = await healthyStore();
+    await forge(db, `UPDATE processed_commands SET event_ids = (SELECT array_agg(event_id) FROM events WHERE aggregate_id = 'o-1' AND event_version = 1)
+                     WHERE command_id = 'c4'`);
+    assert.deepEqual(kinds(await verify({ pool: db.pool })), ['command_applied_twice', 'command_events_foreign', 'event_claimed_twice']);
+  });
+
   it('counts every violation but keeps only the first examples', async () => {
     const db = await healthyStore();
     await forge(db, `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version, event_ids)
