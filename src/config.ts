@@ -5,7 +5,10 @@ import { ConfigError } from './errors.ts';
  * whole: a bad value stops the process with a message naming every problem, not the first one.
  */
 export interface Config {
+  /** What the services connect as: the application role, which can append and read events only. */
   databaseUrl: string;
+  /** What migrations connect as: the owner of the schema (creates the database, tables and the role). */
+  migrationDatabaseUrl: string;
   redisUrl: string;
   natsUrl: string;
   /** Which transport carries events: NATS JetStream (default) or NATS Streaming. */
@@ -37,13 +40,19 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const PG = ['postgres:', 'postgresql:'];
 
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
   const read = new Reader(env, problems);
 
+  const databaseUrl = read.url('DATABASE_URL', 'postgres://eventstore_app@127.0.0.1:5432/eventstore', PG);
   const config: Config = {
-    databaseUrl: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/eventstore', ['postgres:', 'postgresql:']),
+    databaseUrl,
+    // One URL for both still works (the services then run as the owner); the local default splits them.
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL
+      ? read.url('MIGRATION_DATABASE_URL', '', PG)
+      : env.DATABASE_URL ? databaseUrl : 'postgres://postgres@127.0.0.1:5432/eventstore',
     redisUrl: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     natsUrl: read.url('NATS_URL', 'nats://127.0.0.1:4222', ['nats:', 'tls:']),
     eventBus: read.oneOf('EVENT_BUS', 'jetstream', ['jetstream', 'stan'] as const),
@@ -69,6 +78,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.eventBus === 'stan' && !config.stan.url) {
     problems.push('EVENT_BUS=stan needs STAN_URL (for example nats://127.0.0.1:4223)');
   }
+  const names = [databaseName(config.databaseUrl), databaseName(config.migrationDatabaseUrl)];
+  if (names[0] !== undefined && names[1] !== undefined && names[0] !== names[1]) {
+    problems.push('DATABASE_URL and MIGRATION_DATABASE_URL must name the same database (they differ only in the user)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -81,6 +94,14 @@ export function redactUrl(url: string): string {
     return parsed.toString();
   } catch {
     return '<unparseable url>';
+  }
+}
+
+function databaseName(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1));
+  } catch {
+    return undefined; // already reported as not a URL
   }
 }
 

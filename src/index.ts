@@ -71,7 +71,7 @@ export {
   type SubscribeOptions,
 } from './bus/event-bus.ts';
 export { InvalidStartPositionError, validateStartPosition, type StartPosition } from './bus/start-position.ts';
-export { DurableConflictError, HistoryReadError, InvalidBusNameError, PublishError, UnknownChannelError, WrongLastSequenceError } from './bus/errors.ts';
+export { InvalidBusNameError, PublishError, WrongLastSequenceError } from './bus/errors.ts';
 export { JetStreamBus, type JetStreamBusOptions } from './bus/jetstream-bus.ts';
 export { StanBus, type StanBusOptions } from './bus/stan-bus.ts';
 export { Relay, relayStatus, type RelayOptions } from './bus/relay.ts';
@@ -91,3 +91,5 @@ export { Metrics, type CommandOutcomeEvent } from './observability/metrics.ts';
 export { systemStatus, type SystemStatus } from './observability/system-status.ts';
 export { ROLES, type RoleName } from './cli/role-names.ts';
 export { runRoles, runRolesUntilSignal, type RunningProcess } from './cli/run-roles.ts';
+export { verify, type VerifyOptions } from './verify/verify.ts';
+export { formatReport, type CheckResult, type VerifyReport, type Violation } from './verify/report.ts';

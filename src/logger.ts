@@ -9,7 +9,7 @@ export type Logger = pino.Logger;
 const REDACT = [
   'apiToken', '*.apiToken', 'password', '*.password', 'token', '*.token',
   'authorization', '*.authorization', 'req.headers.authorization', 'headers.authorization',
-  'databaseUrl', '*.databaseUrl',
+  'databaseUrl', '*.databaseUrl', 'migrationDatabaseUrl', '*.migrationDatabaseUrl',
 ];
 
 export function createLogger(options: { name: string; level?: string }): Logger {

@@ -3,9 +3,9 @@ import { loadConfig, redactUrl } from '../src/config.ts';
 import { migrate } from '../src/store/migrate.ts';
 
 const config = loadConfig();
-const result = await migrate(config.databaseUrl);
+const result = await migrate(config.migrationDatabaseUrl);
 console.log(
-  `${redactUrl(config.databaseUrl)}: ${result.applied.length} migration(s) applied` +
+  `${redactUrl(config.migrationDatabaseUrl)}: ${result.applied.length} migration(s) applied` +
     (result.applied.length ? ` (${result.applied.join(', ')})` : '') +
     `, ${result.alreadyApplied} already in place`,
 );

@@ -7,8 +7,9 @@ import { helpOf, parse, UsageError, type CliCommand } from './command.ts';
 import { remoteCommands } from './commands/remote.ts';
 import { replayCommands } from './commands/replay.ts';
 import { roleCommands } from './commands/roles.ts';
+import { verifyCommands } from './commands/verify.ts';
 
-const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands];
+const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

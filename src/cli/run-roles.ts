@@ -29,8 +29,8 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
   const config = loadConfig(env);
   const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel });
   if (options.migrate) {
-    const result = await migrate(config.databaseUrl);
-    logger.info({ database: redactUrl(config.databaseUrl), applied: result.applied }, 'database up to date');
+    const result = await migrate(config.migrationDatabaseUrl);
+    logger.info({ database: redactUrl(config.migrationDatabaseUrl), applied: result.applied }, 'database up to date');
   }
   const pool = createPool(config.databaseUrl, {
     max: 20,

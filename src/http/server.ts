@@ -13,6 +13,7 @@ import type { AggregatePort, CommandPort, ProjectionPort } from './ports.ts';
 import type { ReadinessProbe } from './readiness.ts';
 import { registerAggregateRoutes } from './routes/aggregates.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
+import { registerStrictJsonParser } from './strict-body.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerProjectionRoutes } from './routes/projections.ts';
@@ -56,6 +57,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
   // Bodies are JSON or protobuf; anything else is refused with 415 instead of reaching a route.
   app.removeContentTypeParser('text/plain');
+  registerStrictJsonParser(app);
   registerBearerAuth(app, deps.apiToken);
   // Answers finished while the server closes also close their connection: a kept-alive socket
   // would otherwise hold the close until its keep-alive timeout.

@@ -48,6 +48,7 @@ export const ordersProjection: Projection = {
   reset: async (tx) => {
     await tx.query('TRUNCATE orders_view');
   },
+  tables: ['orders_view'],
 };
 
 async function applyOrderEvents(events: RecordedEvent[], tx: pg.PoolClient): Promise<void> {

@@ -16,4 +16,9 @@ export interface Projection {
   handleBatch?(events: RecordedEvent[], tx: pg.PoolClient): Promise<void>;
   /** Optional, needed by rebuildProjection: empties the read model with `tx`. */
   reset?(tx: pg.PoolClient): Promise<void>;
+  /**
+   * Optional, needed by `verify`: the read model's tables (in schema public, written by unqualified
+   * name), which verify compares with a rebuild.
+   */
+  tables?: string[];
 }

@@ -128,7 +128,9 @@ export class EventStore {
       `SELECT ${EVENT_COLUMNS} FROM events
        WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
+       -- Qualified: a bare "transaction_id" here would name the TEXT output column above and sort
+       -- '1000' before '999', which reorders and then skips events once ids gain a digit.
+       ORDER BY events.transaction_id, events.global_position
        LIMIT $3`,
       [String(after.transactionId), after.globalPosition, options.limit ?? 1000],
     );

@@ -1,8 +1,9 @@
 import pg from 'pg';
 
 /**
- * A connection pool for the store. Idle connection errors (a PostgreSQL restart) are logged by the
- * caller's handler instead of crashing the process: the pool replaces the connection on next use.
+ * A connection pool for the store. Connection errors (a PostgreSQL restart) never crash the
+ * process: the pool replaces a broken connection on next use, and the query that was running
+ * fails with the error as usual. `onError` hears about each broken connection (for logging).
  */
 export function createPool(
   databaseUrl: string,
@@ -15,6 +16,12 @@ export function createPool(
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
-  pool.on('error', options.onError ?? (() => {}));
+  const onError = options.onError ?? (() => {});
+  pool.on('error', onError);
+  // pg emits 'error' on a client whose connection dies, also while it is checked out (inside a
+  // transaction, between two queries); the pool listens only to idle clients, and an 'error'
+  // event nobody listens to kills the process. Found by the chaos run: a projector died when
+  // PostgreSQL restarted in the middle of its transaction.
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }

@@ -26,7 +26,9 @@ export async function startSystem(roles: readonly RoleName[], extraEnv: Record<s
   const db = await createTestDatabase();
   const prefix = uniqueName('eshttp');
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    // The services connect as the application role, as in production; migrations ran as the owner.
+    DATABASE_URL: db.appUrl,
+    MIGRATION_DATABASE_URL: db.url,
     REDIS_URL,
     NATS_URL,
     REDIS_PREFIX: prefix,

@@ -3,15 +3,20 @@ import pg from 'pg';
 import { migrate } from '../../src/store/migrate.ts';
 import { createPool } from '../../src/store/pool.ts';
 
-/** The server tests create their databases on; DATABASE_URL's database name is ignored. */
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/eventstore';
+/** The server tests create their databases on, as the owner; the URL's database name is ignored. */
+const SERVER_URL = process.env.MIGRATION_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/eventstore';
+/** The application role the services connect as (sql/040_application_role.sql). */
+export const APP_ROLE = 'eventstore_app';
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
 
 export interface TestDatabase {
+  /** The owner's URL (migrations, forging faults in tests). */
   url: string;
+  /** The same database as the application role: what services connect with in production. */
+  appUrl: string;
   pool: pg.Pool;
   drop(): Promise<void>;
 }
@@ -30,8 +35,12 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     await migrate(databaseUrl);
   }
   const pool = createPool(databaseUrl, { max: 10, applicationName: 'eventstore-test' });
+  const appUrl = new URL(databaseUrl);
+  appUrl.username = APP_ROLE;
+  appUrl.password = '';
   return {
     url: databaseUrl,
+    appUrl: appUrl.toString(),
     pool,
     async drop() {
       await pool.end();

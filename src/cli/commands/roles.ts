@@ -29,14 +29,14 @@ const roleCommand = (name: string, role: RoleName): CliCommand =>
 export const roleCommands: CliCommand[] = [
   defineCommand({
     name: 'migrate',
-    summary: 'Brings the database named by DATABASE_URL up to date (safe to run again, and concurrently).',
+    summary: "Brings the database up to date as its owner (MIGRATION_DATABASE_URL; safe to run again, and concurrently).",
     usage: '',
     options: {},
     run: async () => {
       const config = loadConfig();
       const { migrate } = await import('../../store/migrate.ts');
-      const result = await migrate(config.databaseUrl);
-      console.log(`${redactUrl(config.databaseUrl)}: ${result.applied.length} applied, ${result.alreadyApplied} already in place`);
+      const result = await migrate(config.migrationDatabaseUrl);
+      console.log(`${redactUrl(config.migrationDatabaseUrl)}: ${result.applied.length} applied, ${result.alreadyApplied} already in place`);
     },
   }),
   defineCommand({

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { metadataOf } from '../correlation.ts';
 import type { CommandPort, CommandRequest } from '../ports.ts';
 import { errorSchema, idParams } from '../schemas.ts';
+import { exactJsonTypes } from '../strict-body.ts';
 
 export const PROTOBUF = 'application/x-protobuf';
 /** How long a request that asks to wait may hold the connection. */
@@ -69,6 +70,7 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
   app.post<{ Body: CommandBody | Buffer; Querystring: { wait?: number } }>(
     '/commands',
     {
+      preValidation: exactJsonTypes(commandBodySchema.properties),
       schema: {
         summary: 'Queue a command',
         description:
