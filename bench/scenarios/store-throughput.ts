@@ -37,7 +37,7 @@ const CONTENDERS: StoreContender[] = [
 export const storeThroughput: Scenario = {
   name: 'store-throughput',
   async run({ options, log }: BenchContext) {
-    const events = options.quick ? 2_000 : 20_000;
+    const events = options.events;
     const contenders: RoundContender<StoreRun>[] = CONTENDERS.map((c) => ({
       name: c.name,
       run: () => withBenchDatabase((db) => c.measure(new EventStore(db.pool), events, c.clients), c.clients + 1),

@@ -13,6 +13,8 @@ export interface BenchOptions {
   rounds: number;
   /** Commands per run in scenarios 1 and 2. */
   commands: number;
+  /** Events per run in the store, relay and projection scenarios. */
+  events: number;
   /** Scenario names to run (default: all). */
   only: string[] | undefined;
   /** Where the JSON goes. */
@@ -22,7 +24,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--workers N] [--concurrency N] [--partitions N] [--rounds N]
-                   [--commands N] [--only scenario,scenario] [--out path]`;
+                   [--commands N] [--events N] [--only scenario,scenario] [--out path]`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -34,6 +36,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       partitions: { type: 'string' },
       rounds: { type: 'string' },
       commands: { type: 'string' },
+      events: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -52,6 +55,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     partitions: positive('partitions', values.partitions, 16),
     rounds: positive('rounds', values.rounds, quick ? 1 : 3),
     commands: positive('commands', values.commands, quick ? 2_000 : 10_000),
+    events: positive('events', values.events, quick ? 2_000 : 20_000),
     only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
     out: values.out ?? 'bench/results/latest.json',
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
