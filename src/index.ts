@@ -36,3 +36,30 @@ export type {
   RecordedEvent,
   Snapshot,
 } from './store/types.ts';
+export {
+  busSubjects,
+  createEventBus,
+  type BusMessage,
+  type BusSubjects,
+  type BusSubscription,
+  type EventBus,
+  type EventBusOptions,
+  type LastMessage,
+  type MessageHandler,
+  type PublishBatchOptions,
+  type PublishMessage,
+  type SubscribeOptions,
+} from './bus/event-bus.ts';
+export { InvalidStartPositionError, validateStartPosition, type StartPosition } from './bus/start-position.ts';
+export { InvalidBusNameError, PublishError, WrongLastSequenceError } from './bus/errors.ts';
+export { JetStreamBus, type JetStreamBusOptions } from './bus/jetstream-bus.ts';
+export { StanBus, type StanBusOptions } from './bus/stan-bus.ts';
+export { Relay, relayStatus, type RelayOptions } from './bus/relay.ts';
+export { Dispatcher, type DispatcherOptions, type DispatchRoute } from './bus/dispatcher.ts';
+export { subscribeToEvents, type EventHandler } from './bus/event-subscription.ts';
+export { decodeDeadLetter, type DeadLetter } from './bus/dead-letter.ts';
+export type { Lag } from './bus/checkpoint.ts';
+export type { Projection } from './projections/projection.ts';
+export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
+export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
+export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';

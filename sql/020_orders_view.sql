@@ -1,0 +1,15 @@
+-- The example read model: one row per order, kept by the orders projection
+-- (src/projections/orders-projection.ts) in the same transaction as its checkpoint.
+CREATE TABLE orders_view (
+  order_id      text        PRIMARY KEY,
+  customer_id   text,
+  total         numeric(14, 2),
+  status        text        NOT NULL,
+  cancel_reason text,
+  -- The version of the last event applied: an update never goes backwards.
+  version       bigint      NOT NULL,
+  created_at    timestamptz,
+  updated_at    timestamptz NOT NULL
+);
+
+CREATE INDEX orders_view_customer ON orders_view (customer_id);

@@ -1,0 +1,29 @@
+import { EventStoreError, InvalidInputError } from '../errors.ts';
+
+/** A stream, subject, durable, queue or client name that the transports would refuse or mangle. */
+export class InvalidBusNameError extends InvalidInputError {
+  override readonly code = 'invalid_bus_name';
+}
+
+/** The server did not store a published message (refused, timed out, connection gone). */
+export class PublishError extends EventStoreError {
+  override readonly code: string = 'publish_failed';
+}
+
+/**
+ * The channel's last sequence was not the one the publisher expected: another publisher wrote in
+ * between (a stale relay fenced off) or an earlier publish of the same window failed.
+ */
+export class WrongLastSequenceError extends PublishError {
+  override readonly code = 'wrong_last_sequence';
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Names used for durables, queues, client ids and stream names: letters, digits, '-', '_'. */
+export function validateBusName(kind: string, value: string): string {
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new InvalidBusNameError(`${kind} may hold only letters, digits, '-' and '_' (1 to 128), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,316 @@
+import { randomBytes } from 'node:crypto';
+import stanClient, { type Message, type Stan, type Subscription, type SubscriptionOptions } from 'node-nats-streaming';
+import { createLogger, type Logger } from '../logger.ts';
+import { PublishError, validateBusName } from './errors.ts';
+import {
+  busSubjects,
+  type BusMessage,
+  type BusSubjects,
+  type BusSubscription,
+  type EventBus,
+  type LastMessage,
+  type MessageHandler,
+  type PublishMessage,
+  type SubscribeOptions,
+} from './event-bus.ts';
+import { validateStartPosition, type StartPosition } from './start-position.ts';
+
+export interface StanBusOptions {
+  url: string;
+  clusterId: string;
+  /**
+   * The client id. STAN keys a durable by (client id, durable name): a process must come back
+   * with the same id to resume its durables. Letters, digits, '-', '_'.
+   */
+  clientId: string;
+  prefix: string;
+  /** Publishes in flight at once (default 2000). */
+  publishWindow?: number;
+  logger?: Logger;
+}
+
+/** How long lastMessage() waits for the "last received" message of a channel before calling it empty. */
+const LAST_MESSAGE_WAIT_MS = 1500;
+
+interface LiveSubscription {
+  subject: string;
+  options: SubscribeOptions;
+  handler: MessageHandler;
+  sub: Subscription | undefined;
+  lastAcked: number;
+  /** Messages are handled one after the other, in arrival order. */
+  chain: Promise<void>;
+  closed: boolean;
+}
+
+/**
+ * The event bus on NATS Streaming (node-nats-streaming 0.3.2). Differences from JetStream that
+ * the code handles: ack wait is whole seconds (>= 1 s); a STAN session is NOT restored by the NATS
+ * reconnect, so on `connection_lost` this reconnects with the same client id and re-subscribes
+ * every durable (which resume where they were); there is no conditional publish (no fencing) and
+ * the publish ack carries no sequence; channels cannot be deleted by a client. Channel limits are
+ * server configuration (deploy/nats-streaming/stan.conf keeps the event log unlimited).
+ */
+export class StanBus implements EventBus {
+  readonly transport = 'stan' as const;
+  readonly subjects: BusSubjects;
+  private readonly live = new Set<LiveSubscription>();
+  private reconnecting: Promise<void> | undefined;
+  private closing = false;
+  private readonly log: Logger;
+
+  private constructor(private stan: Stan, private readonly options: StanBusOptions) {
+    this.subjects = busSubjects(options.prefix);
+    this.log = options.logger ?? createLogger({ name: `bus:${options.clientId}` });
+    this.watch(stan);
+  }
+
+  static async connect(options: StanBusOptions): Promise<StanBus> {
+    validateBusName('NATS prefix', options.prefix);
+    validateBusName('STAN client id', options.clientId);
+    return new StanBus(await openStan(options), options);
+  }
+
+  /** Channels are created by the server on first use; their limits come from its configuration. */
+  async ensureChannels(): Promise<void> {}
+
+  async publishBatch(subject: string, messages: PublishMessage[]): Promise<{ lastSequence: number }> {
+    const window = this.options.publishWindow ?? 2000;
+    const inFlight: Promise<void>[] = [];
+    let failure: unknown;
+    for (const message of messages) {
+      const stan = await this.connected();
+      const ack = new Promise<void>((resolve, reject) => {
+        try {
+          stan.publish(subject, Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), (error) =>
+            error ? reject(new PublishError(`NATS Streaming refused ${message.msgId} on ${subject}: ${error.message}`, { cause: error })) : resolve(),
+          );
+        } catch (error) {
+          reject(new PublishError(`publish of ${message.msgId} on ${subject} failed`, { cause: error }));
+        }
+      });
+      ack.catch(() => {});
+      inFlight.push(ack);
+      if (inFlight.length >= window) {
+        try {
+          await inFlight.shift();
+        } catch (error) {
+          failure = error;
+          break;
+        }
+      }
+    }
+    for (const result of await Promise.allSettled(inFlight)) {
+      if (failure === undefined && result.status === 'rejected') failure = result.reason;
+    }
+    if (failure !== undefined) throw failure;
+    // The STAN publish ack has no sequence; callers needing it read lastMessage().
+    return { lastSequence: 0 };
+  }
+
+  async lastMessage(subject: string): Promise<LastMessage | undefined> {
+    const stan = await this.connected();
+    const opts = stan.subscriptionOptions().setStartWithLastReceived();
+    return new Promise((resolve, reject) => {
+      const sub = stan.subscribe(subject, opts);
+      const finish = (value: LastMessage | undefined) => {
+        clearTimeout(timer);
+        sub.removeAllListeners('message');
+        sub.unsubscribe();
+        resolve(value);
+      };
+      // An empty channel sends nothing: after a short wait the answer is "no message".
+      const timer = setTimeout(() => finish(undefined), LAST_MESSAGE_WAIT_MS);
+      sub.once('message', (m: Message) => finish({ sequence: m.getSequence(), data: m.getRawData() }));
+      sub.once('error', (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  async subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions): Promise<BusSubscription> {
+    validateBusName('durable name', options.durable);
+    if (options.queue !== undefined) validateBusName('queue group', options.queue);
+    validateStartPosition(options.startAt ?? { from: 'all' });
+    const live: LiveSubscription = { subject, options, handler, sub: undefined, lastAcked: 0, chain: Promise.resolve(), closed: false };
+    await this.attach(live, await this.connected());
+    this.live.add(live);
+    return {
+      close: async () => this.detach(live, 'close'),
+      unsubscribe: async () => this.detach(live, 'unsubscribe'),
+    };
+  }
+
+  private async attach(live: LiveSubscription, stan: Stan): Promise<void> {
+    const opts = subscriptionOptions(stan, live.options);
+    const sub = live.options.queue === undefined ? stan.subscribe(live.subject, opts) : stan.subscribe(live.subject, live.options.queue, opts);
+    await new Promise<void>((resolve, reject) => {
+      sub.once('ready', () => resolve());
+      sub.once('error', reject);
+    });
+    sub.on('error', (error: Error) => this.log.error({ err: error, subject: live.subject }, 'subscription error'));
+    sub.on('message', (m: Message) => {
+      live.chain = live.chain.then(() => this.deliver(live, m));
+    });
+    live.sub = sub;
+  }
+
+  /**
+   * Not acking a failed message is how STAN redelivers it (no nak): with max in flight 1 nothing
+   * behind it arrives first, and it comes back after the ack wait.
+   */
+  private async deliver(live: LiveSubscription, m: Message): Promise<void> {
+    if (live.closed) return;
+    const sequence = m.getSequence();
+    const strict = (live.options.maxInFlight ?? 1) === 1;
+    if (strict && sequence <= live.lastAcked) {
+      m.ack();
+      return;
+    }
+    try {
+      await live.handler({ subject: m.getSubject(), sequence, data: m.getRawData(), timestamp: m.getTimestamp(), redelivered: m.isRedelivered() });
+      m.ack();
+      live.lastAcked = sequence;
+    } catch (error) {
+      this.log.error({ err: error, subject: live.subject, durable: live.options.durable, sequence }, 'handler failed; redelivered after the ack wait');
+    }
+  }
+
+  private async detach(live: LiveSubscription, how: 'close' | 'unsubscribe'): Promise<void> {
+    live.closed = true;
+    this.live.delete(live);
+    const sub = live.sub;
+    if (sub && !sub.isClosed()) {
+      await new Promise<void>((resolve) => {
+        sub.once(how === 'close' ? 'closed' : 'unsubscribed', () => resolve());
+        sub.once('error', () => resolve());
+        if (how === 'close') sub.close();
+        else sub.unsubscribe();
+      });
+    }
+    await live.chain;
+  }
+
+  async readHistory(subject: string, startAt: StartPosition, onBatch: (messages: BusMessage[]) => Promise<void>): Promise<number> {
+    const last = await this.lastMessage(subject);
+    if (!last) return 0;
+    const stan = await this.connected();
+    const opts = subscriptionOptions(stan, { durable: '', startAt, maxInFlight: 1000, ackWaitMs: 60_000 });
+    const sub = stan.subscribe(subject, opts);
+    let count = 0;
+    let batch: Array<{ message: BusMessage; raw: Message }> = [];
+    let chain = Promise.resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let idle = setTimeout(resolve, 3000);
+        const flush = async () => {
+          const taken = batch;
+          batch = [];
+          if (taken.length === 0) return;
+          await onBatch(taken.map((t) => t.message));
+          count += taken.length;
+          for (const t of taken) t.raw.ack();
+        };
+        sub.on('error', reject);
+        sub.on('message', (m: Message) => {
+          clearTimeout(idle);
+          if (m.getSequence() > last.sequence) return;
+          batch.push({ message: { subject, sequence: m.getSequence(), data: m.getRawData(), timestamp: m.getTimestamp(), redelivered: m.isRedelivered() }, raw: m });
+          const end = m.getSequence() === last.sequence;
+          if (end || batch.length >= 500) chain = chain.then(flush).then(() => (end ? resolve() : undefined), reject);
+          // A channel that goes quiet before the end (messages expired by limits): stop after a pause.
+          if (!end) idle = setTimeout(() => chain.then(flush).then(resolve, reject), 3000);
+        });
+      });
+      await chain;
+    } finally {
+      sub.unsubscribe();
+    }
+    return count;
+  }
+
+  /** A client cannot delete STAN channels; the server drops idle ones per its max_inactivity. */
+  async destroyChannels(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const live of [...this.live]) await this.detach(live, 'close');
+    await new Promise<void>((resolve) => {
+      this.stan.once('close', () => resolve());
+      this.stan.close();
+    });
+  }
+
+  private watch(stan: Stan): void {
+    stan.on('error', (error: Error) => this.log.warn({ err: error }, 'NATS Streaming error'));
+    // The NATS reconnect does not bring the STAN session back: build a new one.
+    stan.on('connection_lost', (error: Error) => {
+      this.log.warn({ err: error }, 'NATS Streaming connection lost; reconnecting');
+      void this.reconnect();
+    });
+  }
+
+  private reconnect(): Promise<void> {
+    this.reconnecting ??= (async () => {
+      for (let attempt = 1; !this.closing; attempt++) {
+        try {
+          const stan = await openStan(this.options);
+          this.stan = stan;
+          this.watch(stan);
+          for (const live of this.live) {
+            live.lastAcked = 0;
+            await this.attach(live, stan);
+          }
+          this.log.info({ attempt }, 'NATS Streaming reconnected; durables re-subscribed');
+          return;
+        } catch (error) {
+          this.log.warn({ err: error, attempt }, 'NATS Streaming reconnect failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * attempt)));
+        }
+      }
+    })().finally(() => {
+      this.reconnecting = undefined;
+    });
+    return this.reconnecting;
+  }
+
+  private async connected(): Promise<Stan> {
+    if (this.reconnecting) await this.reconnecting;
+    return this.stan;
+  }
+}
+
+function openStan(options: StanBusOptions): Promise<Stan> {
+  return new Promise((resolve, reject) => {
+    const stan = stanClient.connect(options.clusterId, options.clientId, {
+      url: options.url,
+      name: `${options.clientId}-${randomBytes(3).toString('hex')}`,
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      maxPubAcksInflight: options.publishWindow ?? 2000,
+    });
+    stan.once('connect', () => resolve(stan));
+    stan.once('error', reject);
+  });
+}
+
+/** Manual acks, max in flight (default 1), ack wait in whole seconds >= 1, start position. */
+function subscriptionOptions(stan: Stan, options: SubscribeOptions): SubscriptionOptions {
+  const opts = stan.subscriptionOptions().setManualAckMode(true).setMaxInFlight(options.maxInFlight ?? 1);
+  opts.setAckWait(Math.max(1, Math.ceil((options.ackWaitMs ?? 30_000) / 1000)) * 1000);
+  if (options.durable) opts.setDurableName(options.durable);
+  const position = validateStartPosition(options.startAt ?? { from: 'all' });
+  switch (position.from) {
+    case 'all':
+      return opts.setDeliverAllAvailable();
+    case 'last_received':
+      return opts.setStartWithLastReceived();
+    case 'sequence':
+      return opts.setStartAtSequence(position.sequence);
+    case 'time':
+      return opts.setStartTime(position.time);
+    case 'delta':
+      return opts.setStartAtTimeDelta(position.ms);
+  }
+}

@@ -1,0 +1,41 @@
+import { loadConfig } from '../../src/config.ts';
+import { createEventBus, type EventBus } from '../../src/bus/event-bus.ts';
+import { EventStore } from '../../src/store/event-store.ts';
+import type pg from 'pg';
+import { uniqueName } from '../support/database.ts';
+import { jsonEvent } from '../support/events.ts';
+
+/** A JetStream bus on the shared server under a random prefix; destroy() deletes its streams. */
+export async function createTestBus(options: { prefix?: string; natsUrl?: string; clientName?: string } = {}): Promise<EventBus & { destroy(): Promise<void> }> {
+  const config = loadConfig({ ...process.env, EVENT_BUS: 'jetstream', ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}) });
+  const prefix = options.prefix ?? uniqueName('test').replace('_', '-');
+  const bus = await createEventBus(config, { prefix, clientName: options.clientName ?? 'test' });
+  return Object.assign(bus, {
+    async destroy() {
+      await bus.destroyChannels();
+      await bus.close();
+    },
+  });
+}
+
+/** Writes `orders` orders, each OrderCreated then `updates` OrderStatusUpdated, from `writers` concurrent writers. */
+export async function writeOrders(pool: pg.Pool, options: { orders: number; updates: number; writers: number; tag?: string }): Promise<number> {
+  const store = new EventStore(pool);
+  const tag = options.tag ?? uniqueName('o');
+  let next = 0;
+  let written = 0;
+  const writer = async () => {
+    while (next < options.orders) {
+      const i = next++;
+      const id = `${tag}-${i}`;
+      let version = (await store.append(id, [jsonEvent('OrderCreated', { customerId: `c-${i % 7}`, total: i + 0.5 })], { aggregateType: 'Order', expectedVersion: 'no_stream' })).nextExpectedVersion;
+      written++;
+      for (let u = 1; u <= options.updates; u++) {
+        version = (await store.append(id, [jsonEvent('OrderStatusUpdated', { status: `s${u}` })], { aggregateType: 'Order', expectedVersion: version })).nextExpectedVersion;
+        written++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.writers }, writer));
+  return written;
+}
