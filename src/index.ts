@@ -63,3 +63,22 @@ export type { Projection } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';
+export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy } from './commands/aggregate.ts';
+export { loadAggregate, type LoadedAggregate } from './commands/aggregate-repository.ts';
+export { CommandClient, type CommandClientOptions, type CommandState, type CommandStatus } from './commands/command-client.ts';
+export type { CommandJobData, SendCommand } from './commands/command-job.ts';
+export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/command-worker.ts';
+export {
+  CommandFailedError,
+  CommandTimeoutError,
+  DomainRejectionError,
+  InvalidCommandError,
+  InvalidCommandIdError,
+  InvalidCommandPayloadError,
+  UnknownCommandTypeError,
+} from './commands/errors.ts';
+export { AggregateNotHaltedError, CommandGate, type HaltedAggregate } from './commands/gate.ts';
+export type { CommandJobOptions } from './commands/job-options.ts';
+export { CommandRegistry } from './commands/registry.ts';
+export { loadWorkerSettings, runWorkerProcess } from './commands/worker-process.ts';
+export { exampleDomain, Order, UserAccount, type OrderState, type UserAccountState } from './domain/index.ts';

@@ -1,0 +1,55 @@
+import { EventStoreError, InvalidInputError } from '../errors.ts';
+
+/** No registered aggregate handles this command type. */
+export class UnknownCommandTypeError extends InvalidInputError {
+  override readonly code = 'unknown_command_type';
+  constructor(readonly commandType: unknown, known: string[]) {
+    super(`unknown command type ${JSON.stringify(commandType)}; known types: ${known.join(', ')}`);
+  }
+}
+
+/** The payload does not match the command type's schema; `issues` names each problem. */
+export class InvalidCommandPayloadError extends InvalidInputError {
+  override readonly code = 'invalid_command_payload';
+  constructor(readonly commandType: string, readonly issues: string[], options?: { cause?: unknown }) {
+    super(`payload of ${commandType} is invalid: ${issues.join('; ')}`, options);
+  }
+}
+
+/** A command id that cannot be a queue job id (and idempotency key). */
+export class InvalidCommandIdError extends InvalidInputError {
+  override readonly code = 'invalid_command_id';
+}
+
+/** Anything else wrong with a command as a whole (its shape, metadata, expected version). */
+export class InvalidCommandError extends InvalidInputError {
+  override readonly code = 'invalid_command';
+}
+
+/**
+ * Thrown by an aggregate's `decide` to refuse a command for a business reason ("a cancelled order
+ * cannot change status"). The command fails at once, without retries, and the reason is recorded
+ * as its outcome.
+ */
+export class DomainRejectionError extends EventStoreError {
+  override readonly code: string = 'domain';
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+  }
+}
+
+/** The command failed for good (not a domain rejection): retries exhausted, or a malformed job. */
+export class CommandFailedError extends EventStoreError {
+  override readonly code = 'command_failed';
+  constructor(readonly commandId: string, readonly failedReason: string) {
+    super(`command "${commandId}" failed: ${failedReason}`);
+  }
+}
+
+/** sendAndWait gave up waiting; the command may still run later. */
+export class CommandTimeoutError extends EventStoreError {
+  override readonly code = 'command_timeout';
+  constructor(readonly commandId: string, readonly timeoutMs: number) {
+    super(`no outcome for command "${commandId}" within ${timeoutMs} ms (it stays queued and may still run)`);
+  }
+}

@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { EventStoreError } from '../errors.ts';
+
+/**
+ * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).
+ *
+ * Every command is a BullMQ job whose id is the command id, added parked (delayed far in the
+ * future). Each aggregate has a FIFO list of command ids in Redis; only its head is promoted into
+ * the queue's wait list, and only the head may run (checked again when a worker picks a job, so a
+ * job promoted by anything else is parked again). When the head finishes for good, the gate pops
+ * it and promotes the next. BullMQ retries with backoff are safe: the followers stay parked behind
+ * the retrying head. Every step is an idempotent Lua script; a crash between two steps is healed
+ * by the reconciler (see reconciler.ts). Nothing in a process's memory matters for ordering.
+ */
+
+export type AdmitStatus = 'head' | 'parked' | 'finished';
+export type ClaimStatus = 'head' | 'parked' | 'halted';
+export type HeadState = 'completed' | 'failed' | 'missing' | 'parked' | 'busy';
+
+export interface HaltedAggregate {
+  aggregateId: string;
+  commandId: string;
+  reason: string;
+  haltedAt: string;
+}
+
+export interface GateOptions {
+  prefix: string;
+  queueName: string;
+  /** How long a parked job is delayed (ms). It wakes up once per period and is parked again. */
+  parkMs?: number;
+}
+
+/** The aggregate is not halted, so it cannot be resumed. */
+export class AggregateNotHaltedError extends EventStoreError {
+  override readonly code = 'aggregate_not_halted';
+  constructor(readonly aggregateId: string) {
+    super(`aggregate "${aggregateId}" is not halted`);
+  }
+}
+
+/** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
+export const DEFAULT_PARK_MS = 60 * 60 * 1000;
+
+const SCRIPTS = ['admit', 'claim', 'advance', 'inspect', 'resume'] as const;
+const LUA = Object.fromEntries(
+  SCRIPTS.map((name) => [name, readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')]),
+) as Record<(typeof SCRIPTS)[number], string>;
+
+type GateRedis = Redis & {
+  esGateAdmit(...args: (string | number)[]): Promise<AdmitStatus[]>;
+  esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null]>;
+  esGateAdvance(...args: (string | number)[]): Promise<string | null>;
+  esGateInspect(...args: (string | number)[]): Promise<string[]>;
+  esGateResume(...args: (string | number)[]): Promise<string | null>;
+};
+
+export class CommandGate {
+  readonly parkMs: number;
+  private readonly redis: GateRedis;
+  /** BullMQ's key prefix of this queue: `${prefix}:${queueName}:`. */
+  private readonly queueKey: string;
+  private readonly keys: { backlog: string; halted: string; size: string; versions: string; delayed: string };
+
+  constructor(redis: Redis, private readonly queue: Queue, options: GateOptions) {
+    this.parkMs = options.parkMs ?? DEFAULT_PARK_MS;
+    this.queueKey = `${options.prefix}:${options.queueName}:`;
+    const gateKey = `${this.queueKey}gate:`;
+    this.keys = { backlog: `${gateKey}backlog`, halted: `${gateKey}halted`, size: `${gateKey}size`, versions: `${gateKey}versions`, delayed: `${this.queueKey}delayed` };
+    this.redis = redis as GateRedis;
+    defineScripts(redis);
+  }
+
+  /** When a newly added job is due: parked, so only the gate's promotion makes it run. */
+  parkUntil(now = Date.now()): number {
+    return now + this.parkMs;
+  }
+
+  /** Admits commands in the given order; returns each one's status (promote the heads). */
+  async admit(commands: Array<{ aggregateId: string; commandId: string }>): Promise<AdmitStatus[]> {
+    if (commands.length === 0) return [];
+    const keys = commands.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
+    const args = commands.flatMap((c) => [c.aggregateId, c.commandId]);
+    return this.redis.esGateAdmit(3 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, ...keys, Date.now(), ...args);
+  }
+
+  /**
+   * May this command run now? Admits it at the tail if it was never admitted. With 'head', also
+   * the aggregate's version after its previous command, when the gate knows it.
+   */
+  async claim(aggregateId: string, commandId: string): Promise<{ status: ClaimStatus; version: number | undefined }> {
+    const [status, version] = await this.redis.esGateClaim(
+      this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions, aggregateId, commandId, Date.now(),
+    );
+    return { status, version: version ? Number(version) : undefined };
+  }
+
+  /**
+   * The command finished for good: pop it (if still the head) and promote the next one.
+   * With `halt`, the aggregate is halted instead and its next command stays parked. `version` (the
+   * aggregate's version after the command) lets the next command's worker trust its cache.
+   */
+  async advance(aggregateId: string, commandId: string, options: { halt?: { reason: string }; version?: number } = {}): Promise<void> {
+    const { halt, version } = options;
+    const record = halt ? JSON.stringify({ commandId, reason: halt.reason, haltedAt: new Date().toISOString() }) : '';
+    const next = await this.redis.esGateAdvance(
+      this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions,
+      aggregateId, commandId, Date.now(), record, version ?? '',
+    );
+    if (next) await this.promote(next);
+  }
+
+  /** Moves a parked job into the wait list. A job that is not parked (any more) is left alone. */
+  async promote(commandId: string): Promise<void> {
+    try {
+      await this.queue.getBackend().promote(commandId);
+    } catch (error) {
+      // Not delayed: already promoted by someone else (reconciler, another producer), running or
+      // finished. Promotion is idempotent by design, so this is not an error.
+      if (!/not in the delayed state|Missing key|does not exist/i.test(String((error as Error).message))) throw error;
+    }
+  }
+
+  /** Heads of aggregates with no progress for `staleMs`, with their job states (see inspect.lua). */
+  async inspectStale(staleMs: number, limit: number): Promise<Array<{ aggregateId: string; commandId: string; state: HeadState }>> {
+    const now = Date.now();
+    const flat = await this.redis.esGateInspect(
+      this.keys.backlog, this.keys.halted, this.keys.delayed,
+      now, now - staleMs, limit, `${this.queueKey}gate:q:`, this.queueKey, now + this.parkMs / 2,
+    );
+    const heads = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      heads.push({ aggregateId: flat[i]!, commandId: flat[i + 1]!, state: flat[i + 2] as HeadState });
+    }
+    return heads;
+  }
+
+  /** Number of commands in all gates (waiting behind their aggregate's head, or the head itself). */
+  async size(): Promise<number> {
+    return Number((await this.redis.get(this.keys.size)) ?? 0);
+  }
+
+  /** Number of aggregates with at least one command in their gate. */
+  async activeAggregates(): Promise<number> {
+    return this.redis.zcard(this.keys.backlog);
+  }
+
+  /** The commands of one aggregate's gate, head first. */
+  async pending(aggregateId: string): Promise<string[]> {
+    return this.redis.lrange(this.gateList(aggregateId), 0, -1);
+  }
+
+  async haltedAggregates(): Promise<HaltedAggregate[]> {
+    const all = await this.redis.hgetall(this.keys.halted);
+    return Object.entries(all).map(([aggregateId, json]) => ({ aggregateId, ...(JSON.parse(json) as Omit<HaltedAggregate, 'aggregateId'>) }));
+  }
+
+  /**
+   * Lets a halted aggregate's later commands run again.
+   * @throws AggregateNotHaltedError
+   */
+  async resume(aggregateId: string): Promise<void> {
+    let head: string | null;
+    try {
+      head = await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now());
+    } catch (error) {
+      if (String((error as Error).message).includes('NOT_HALTED')) throw new AggregateNotHaltedError(aggregateId);
+      throw error;
+    }
+    if (head) await this.promote(head);
+  }
+
+  private gateList(aggregateId: string): string {
+    return `${this.queueKey}gate:q:${aggregateId}`;
+  }
+}
+
+function defineScripts(redis: Redis): void {
+  if ((redis as unknown as Partial<GateRedis>).esGateAdmit) return;
+  redis.defineCommand('esGateAdmit', { lua: LUA.admit });
+  redis.defineCommand('esGateClaim', { lua: LUA.claim, numberOfKeys: 5 });
+  redis.defineCommand('esGateAdvance', { lua: LUA.advance, numberOfKeys: 5 });
+  redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });
+  redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });
+}

@@ -1,0 +1,42 @@
+--[[
+  Admits commands into their aggregates' FIFO gates, in argument order (the acceptance order).
+  A command already in its gate, or already finished, is not admitted again (idempotent re-send).
+
+  KEYS[1]          backlog ZSET: aggregate id -> time of its last progress (ms)
+  KEYS[2]          halted HASH: aggregate id -> why it halted
+  KEYS[3]          size STRING: number of commands in all gates
+  KEYS[3+2i-1]     gate LIST of command ids of the i-th command's aggregate (i = 1..n)
+  KEYS[3+2i]       BullMQ job HASH of the i-th command (its id is the command id)
+  ARGV[1]          now (ms)
+  ARGV[1+2i-1]     aggregate id of the i-th command
+  ARGV[1+2i]       command id of the i-th command
+
+  Returns one status per command: 'head' (first in its gate and the aggregate is not halted:
+  the caller promotes it), 'parked' (waits behind others, or the aggregate is halted),
+  'finished' (the job already completed or failed; nothing changed).
+]]
+local now = ARGV[1]
+local result = {}
+local n = (#KEYS - 3) / 2
+for i = 1, n do
+  local gate = KEYS[3 + 2 * i - 1]
+  local job = KEYS[3 + 2 * i]
+  local aggregateId = ARGV[1 + 2 * i - 1]
+  local commandId = ARGV[1 + 2 * i]
+  if redis.call('HEXISTS', job, 'finishedOn') == 1 then
+    result[i] = 'finished'
+  else
+    local position = redis.call('LPOS', gate, commandId)
+    if not position then
+      position = redis.call('RPUSH', gate, commandId) - 1
+      redis.call('INCR', KEYS[3])
+      if position == 0 then redis.call('ZADD', KEYS[1], now, aggregateId) end
+    end
+    if position == 0 and redis.call('HEXISTS', KEYS[2], aggregateId) == 0 then
+      result[i] = 'head'
+    else
+      result[i] = 'parked'
+    end
+  end
+end
+return result

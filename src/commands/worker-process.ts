@@ -1,0 +1,84 @@
+import { loadConfig } from '../config.ts';
+import { ConfigError } from '../errors.ts';
+import { createLogger } from '../logger.ts';
+import { createPool } from '../store/pool.ts';
+import { CommandWorker } from './command-worker.ts';
+import type { CommandRegistry } from './registry.ts';
+
+type Env = Record<string, string | undefined>;
+
+/** Worker settings beyond the shared configuration (src/config.ts), all optional. */
+const SETTINGS = {
+  WORKER_CONCURRENCY: ['concurrency', 50, 1, 10_000],
+  COMMAND_LOCK_MS: ['lockDurationMs', 30_000, 1_000, 3_600_000],
+  COMMAND_STALLED_INTERVAL_MS: ['stalledIntervalMs', 30_000, 500, 3_600_000],
+  RECONCILE_INTERVAL_MS: ['reconcileIntervalMs', 5_000, 100, 3_600_000],
+  RECONCILE_AFTER_MS: ['reconcileAfterMs', 10_000, 100, 3_600_000],
+  SNAPSHOT_EVERY: ['snapshotEvery', 100, 0, 1_000_000],
+  AGGREGATE_CACHE_SIZE: ['cacheSize', 10_000, 0, 10_000_000],
+} as const;
+
+type Settings = { -readonly [K in keyof typeof SETTINGS as (typeof SETTINGS)[K][0]]: number };
+
+export function loadWorkerSettings(env: Env = process.env): Settings {
+  const problems: string[] = [];
+  const settings = {} as Settings;
+  for (const [key, [name, fallback, min, max]] of Object.entries(SETTINGS)) {
+    const raw = env[key];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    settings[name] = value;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/**
+ * A command worker process: reads the configuration, runs a CommandWorker until SIGTERM or SIGINT,
+ * then shuts down gracefully (no new commands, running ones finish, connections close) and exits 0.
+ * Run as many as needed, on one machine or many: ordering lives in Redis, not in a process.
+ */
+export async function runWorkerProcess(options: { registry: CommandRegistry; env?: Env; onStarted?(worker: CommandWorker): void }): Promise<void> {
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const settings = loadWorkerSettings(env);
+  const logger = createLogger({ name: 'command-worker', level: config.logLevel });
+  const pool = createPool(config.databaseUrl, {
+    max: Math.min(20, 4 + Math.ceil(settings.concurrency / 10)),
+    applicationName: 'command-worker',
+    onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  });
+  const worker = new CommandWorker({
+    ...settings,
+    redisUrl: config.redisUrl,
+    queueName: config.queueName,
+    prefix: config.redisPrefix,
+    registry: options.registry,
+    pool,
+    logger,
+    maxEventBytes: config.maxEventBytes,
+  });
+  worker.on('error', () => {}); // logged by the worker; a process keeps running through Redis/DB outages
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing running commands');
+    try {
+      await worker.close();
+      await pool.end();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await worker.start();
+  logger.info({ queue: config.queueName, prefix: config.redisPrefix, concurrency: settings.concurrency }, 'command worker started');
+  options.onStarted?.(worker);
+}

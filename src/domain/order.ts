@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { AggregateDefinition, DomainEvent } from '../commands/aggregate.ts';
+import { DomainRejectionError } from '../commands/errors.ts';
+
+/** The example Order aggregate: created once, then changes status until it is cancelled. */
+
+export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export type OrderState =
+  | { kind: 'none' }
+  | { kind: 'open'; customerId: string; total: number; status: OrderStatus; statusChanges: number }
+  | { kind: 'cancelled'; customerId: string; total: number; reason: string };
+
+const reason = z.string().trim().min(1).max(500);
+
+export const Order: AggregateDefinition<OrderState> = {
+  type: 'Order',
+  commands: {
+    CreateOrder: z.object({ customerId: z.string().trim().min(1).max(200), total: z.number().finite().nonnegative() }).strict(),
+    UpdateOrderStatus: z.object({ status: z.enum(ORDER_STATUSES) }).strict(),
+    CancelOrder: z.object({ reason }).strict(),
+  },
+
+  initialState: () => ({ kind: 'none' }),
+
+  decide(state, command): DomainEvent[] {
+    switch (command.type) {
+      case 'CreateOrder':
+        if (state.kind !== 'none') throw new DomainRejectionError(`order ${command.aggregateId} already exists`);
+        return [{ type: 'OrderCreated', data: { customerId: command.payload.customerId, total: command.payload.total } }];
+      case 'UpdateOrderStatus':
+        requireOpen(state, command.aggregateId, 'change its status');
+        return [{ type: 'OrderStatusUpdated', data: { status: command.payload.status } }];
+      case 'CancelOrder':
+        requireOpen(state, command.aggregateId, 'be cancelled');
+        return [{ type: 'OrderCanceled', data: { reason: command.payload.reason } }];
+      default:
+        throw new DomainRejectionError(`Order does not handle ${command.type}`);
+    }
+  },
+
+  evolve(state, event): OrderState {
+    switch (event.type) {
+      case 'OrderCreated':
+        return { kind: 'open', customerId: event.data.customerId, total: event.data.total, status: 'pending', statusChanges: 0 };
+      case 'OrderStatusUpdated':
+        return state.kind === 'open' ? { ...state, status: event.data.status, statusChanges: state.statusChanges + 1 } : state;
+      case 'OrderCanceled':
+        return state.kind === 'none' ? state : { kind: 'cancelled', customerId: state.customerId, total: state.total, reason: event.data.reason };
+      default:
+        return state; // events of a newer version of the domain are ignored, not fatal
+    }
+  },
+};
+
+function requireOpen(state: OrderState, orderId: string, what: string): asserts state is Extract<OrderState, { kind: 'open' }> {
+  if (state.kind === 'none') throw new DomainRejectionError(`order ${orderId} does not exist, so it cannot ${what}`);
+  if (state.kind === 'cancelled') throw new DomainRejectionError(`order ${orderId} is cancelled, so it cannot ${what}`);
+}

@@ -1,0 +1,63 @@
+import { Redis } from 'ioredis';
+import { CommandClient, type CommandClientOptions } from '../../../src/commands/command-client.ts';
+import { CommandWorker, type CommandWorkerOptions, type OutcomeEvent } from '../../../src/commands/command-worker.ts';
+import type { CommandRegistry } from '../../../src/commands/registry.ts';
+import { exampleDomain } from '../../../src/domain/index.ts';
+import { createTestDatabase, uniqueName, type TestDatabase } from '../../support/database.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface Harness {
+  db: TestDatabase;
+  prefix: string;
+  queueName: string;
+  registry: CommandRegistry;
+  client: CommandClient;
+  redis: Redis;
+  outcomes: OutcomeEvent[];
+  startWorker(options?: Partial<CommandWorkerOptions>): Promise<CommandWorker>;
+  close(): Promise<void>;
+}
+
+/** Its own database, Redis prefix and queue name; in-process workers, quick recovery settings. */
+export async function createHarness(options: { registry?: CommandRegistry; client?: Partial<CommandClientOptions> } = {}): Promise<Harness> {
+  const db = await createTestDatabase();
+  const prefix = uniqueName('estest');
+  const queueName = uniqueName('commands');
+  const registry = options.registry ?? exampleDomain;
+  const client = new CommandClient({ redisUrl: REDIS_URL, queueName, prefix, registry, pool: db.pool, ...options.client });
+  const redis = new Redis(REDIS_URL);
+  const workers: CommandWorker[] = [];
+  const outcomes: OutcomeEvent[] = [];
+  return {
+    db, prefix, queueName, registry, client, redis, outcomes,
+    async startWorker(workerOptions = {}) {
+      const worker = new CommandWorker({
+        redisUrl: REDIS_URL, queueName, prefix, registry, pool: db.pool, concurrency: 20,
+        lockDurationMs: 5_000, stalledIntervalMs: 2_000, reconcileIntervalMs: 500, reconcileAfterMs: 1_000,
+        ...options.client, ...workerOptions,
+      });
+      worker.on('outcome', (o: OutcomeEvent) => outcomes.push(o));
+      await worker.start();
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await client.close();
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+/** Removes this test's own keys (its random prefix); never anything else. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
