@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ORDER_STATUSES } from '../../src/domain/order.ts';
 
 /** One command of a benchmark run, with the facts the ordering check needs. */
 export interface BenchCommand {
@@ -12,7 +13,6 @@ export interface BenchCommand {
 
 export type LoadShape = { kind: 'uniform' } | { kind: 'hot'; hotAggregates: number; hotShare: number };
 
-const STATUSES = ['paid', 'packed', 'shipped', 'delivered'];
 
 /**
  * `count` commands over `aggregates` aggregates, in send order. Uniform: every command picks an
@@ -32,7 +32,7 @@ export function makeWorkload(count: number, aggregates: number, shape: LoadShape
       aggregateId: aggregateIdOf(run, index),
       seq,
       commandType: 'UpdateOrderStatus',
-      payload: { status: STATUSES[seq % STATUSES.length]! },
+      payload: { status: ORDER_STATUSES[seq % ORDER_STATUSES.length]! },
     };
   });
 }
