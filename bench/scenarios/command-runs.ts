@@ -23,19 +23,27 @@ export interface CommandRun {
   stats: ConsumerStats;
   /** Commands neither recorded in the store nor failed for good when the run gave up. */
   lost: number;
+  /** The largest worker process RSS once every command was done, before shutdown. */
   maxWorkerRssMb: number;
+}
+
+export interface RunShape {
+  /** Events every aggregate has before the clock starts (OrderCreated, then status updates); default 1. */
+  priorEvents?: number;
+  /** Worker processes (default: --workers). */
+  workers?: number;
 }
 
 /** Runs every contender on the workload, in alternating rounds, and summarizes each. */
 export async function raceContenders(
   context: BenchContext,
   scenario: string,
-  contenders: readonly CommandContender[],
+  contenders: ReadonlyArray<CommandContender & { shape?: RunShape; label?: string }>,
   workload: readonly BenchCommand[],
 ): Promise<ContenderResult[]> {
   const { options, log } = context;
   const runs = await alternateRounds(
-    contenders.map((contender) => ({ name: contender.name, run: () => runContender(contender, workload, context) })),
+    contenders.map((contender) => ({ name: labelOf(contender), run: () => runContender(contender, workload, context, contender.shape) })),
     options.rounds,
     (name, round, r) =>
       log(
@@ -43,12 +51,21 @@ export async function raceContenders(
           `${r.stats.conflicts} conflicts, ${r.outcomes.orderingViolations} ordering violations`,
       ),
   );
-  return contenders.map((contender) => summarize(contender, runs.get(contender.name)!));
+  return contenders.map((contender) => summarize(contender, labelOf(contender), runs.get(labelOf(contender))!));
 }
 
-export async function runContender(contender: CommandContender, workload: readonly BenchCommand[], { options }: BenchContext): Promise<CommandRun> {
+function labelOf(contender: CommandContender & { label?: string }): string {
+  return contender.label ?? contender.name;
+}
+
+export async function runContender(
+  contender: CommandContender,
+  workload: readonly BenchCommand[],
+  { options }: BenchContext,
+  shape: RunShape = {},
+): Promise<CommandRun> {
   return withBenchDatabase(async (db) => {
-    await createAggregates(new EventStore(db.pool), aggregatesOf(workload));
+    await createAggregates(new EventStore(db.pool), aggregatesOf(workload), shape.priorEvents ?? 1);
     const config: RunConfig = {
       databaseUrl: db.url,
       redisUrl: options.redisUrl,
@@ -61,7 +78,7 @@ export async function runContender(contender: CommandContender, workload: readon
     const producer = await contender.createProducer(config);
     let workers: WorkerProcesses<ConsumerStats> | undefined;
     try {
-      workers = await WorkerProcesses.start<ConsumerStats>(CONSUMER_ENTRY, options.workers, {
+      workers = await WorkerProcesses.start<ConsumerStats>(CONSUMER_ENTRY, shape.workers ?? options.workers, {
         BENCH_CONSUMER: JSON.stringify({ contender: contender.name, config }),
       });
       const sentAt = new Map<string, number>();
@@ -73,6 +90,8 @@ export async function runContender(contender: CommandContender, workload: readon
         await producer.send(chunk);
       }
       const finished = await waitForAll(db.pool, workload.length, workers);
+      await sleep(200); // one more stats report from every process
+      const maxWorkerRssMb = Math.max(...workers.latest().map((r) => r.rssBytes)) / 2 ** 20;
       const reports = await workers.stop();
       const stats = sumStats(reports.map((r) => r.stats));
       const outcomes = await readOutcomes(db.pool, workload, sentAt);
@@ -82,7 +101,7 @@ export async function runContender(contender: CommandContender, workload: readon
         outcomes,
         stats,
         lost: finished ? 0 : workload.length - outcomes.processed - stats.failed,
-        maxWorkerRssMb: Math.max(...reports.map((r) => r.rssBytes)) / 2 ** 20,
+        maxWorkerRssMb,
       };
     } finally {
       await workers?.kill();
@@ -92,18 +111,27 @@ export async function runContender(contender: CommandContender, workload: readon
   }, 4);
 }
 
-/** Every aggregate exists (OrderCreated) before the clock starts, so every command is valid in any order. */
-async function createAggregates(store: EventStore, aggregateIds: string[]): Promise<void> {
-  const data = Buffer.from(JSON.stringify({ customerId: 'customer-1', total: 100 }));
-  for (let i = 0; i < aggregateIds.length; i += 500) {
-    await store.appendMany(
-      aggregateIds.slice(i, i + 500).map((aggregateId) => ({
-        aggregateId,
-        aggregateType: 'Order',
-        events: [{ eventType: 'OrderCreated', data }],
-        expectedVersion: 'no_stream' as const,
-      })),
-    );
+/**
+ * Every aggregate exists (OrderCreated, then priorEvents - 1 status updates) before the clock
+ * starts, so every command is valid in any order.
+ */
+async function createAggregates(store: EventStore, aggregateIds: string[], priorEvents: number): Promise<void> {
+  const created = { eventType: 'OrderCreated', data: Buffer.from(JSON.stringify({ customerId: 'customer-1', total: 100 })) };
+  const updated = { eventType: 'OrderStatusUpdated', data: Buffer.from(JSON.stringify({ status: 'paid' })) };
+  const perStatement = Math.max(1, Math.floor(5_000 / priorEvents));
+  for (let i = 0; i < aggregateIds.length; i += perStatement) {
+    const ids = aggregateIds.slice(i, i + perStatement);
+    for (let written = 0; written < priorEvents; written += 5_000) {
+      const count = Math.min(5_000, priorEvents - written);
+      await store.appendMany(
+        ids.map((aggregateId) => ({
+          aggregateId,
+          aggregateType: 'Order',
+          events: Array.from({ length: count }, (_, k) => (written + k === 0 ? created : updated)),
+          expectedVersion: written === 0 ? ('no_stream' as const) : written,
+        })),
+      );
+    }
   }
 }
 
@@ -136,7 +164,7 @@ function sumStats(all: Array<ConsumerStats | undefined>): ConsumerStats {
   return sum;
 }
 
-function summarize(contender: CommandContender, runs: CommandRun[]): ContenderResult {
+function summarize(contender: CommandContender, name: string, runs: CommandRun[]): ContenderResult {
   const latency = summarizeLatencies(runs.flatMap((r) => r.latenciesMs));
   const total = (pick: (r: CommandRun) => number): number => runs.reduce((sum, r) => sum + pick(r), 0);
   const figures: Figures = {
@@ -153,7 +181,7 @@ function summarize(contender: CommandContender, runs: CommandRun[]): ContenderRe
     maxWorkerRssMb: round(Math.max(...runs.map((r) => r.maxWorkerRssMb)), 0),
   };
   return {
-    name: contender.name,
+    name,
     description: contender.description,
     figures,
     rounds: runs.map((r) => ({ commandsPerSecond: round(r.commandsPerSecond, 0), conflicts: r.stats.conflicts })),

@@ -11,20 +11,25 @@ export interface BenchCommand {
   payload: { status: string };
 }
 
-export type LoadShape = { kind: 'uniform' } | { kind: 'hot'; hotAggregates: number; hotShare: number };
+export type LoadShape =
+  | { kind: 'uniform' }
+  | { kind: 'hot'; hotAggregates: number; hotShare: number }
+  /** Command i goes to aggregate i % aggregates: with count = aggregates, every command to a new one. */
+  | { kind: 'round-robin' };
 
 
 /**
  * `count` commands over `aggregates` aggregates, in send order. Uniform: every command picks an
  * aggregate at random. Hot: `hotShare` of the commands go to the first `hotAggregates`.
+ * Round-robin: in turn.
  * Seeded, so every contender of a scenario gets the same sequence.
  */
 export function makeWorkload(count: number, aggregates: number, shape: LoadShape, seed = 42): BenchCommand[] {
   const random = mulberry32(seed);
   const run = randomUUID().slice(0, 8);
   const seqs = new Map<number, number>();
-  return Array.from({ length: count }, () => {
-    const index = pickAggregate(random, aggregates, shape);
+  return Array.from({ length: count }, (_, i) => {
+    const index = shape.kind === 'round-robin' ? i % aggregates : pickAggregate(random, aggregates, shape);
     const seq = (seqs.get(index) ?? 0) + 1;
     seqs.set(index, seq);
     return {
@@ -46,7 +51,7 @@ function aggregateIdOf(run: string, index: number): string {
   return `order-${run}-${index}`;
 }
 
-function pickAggregate(random: () => number, aggregates: number, shape: LoadShape): number {
+function pickAggregate(random: () => number, aggregates: number, shape: Exclude<LoadShape, { kind: 'round-robin' }>): number {
   if (shape.kind === 'uniform') return Math.floor(random() * aggregates);
   if (random() < shape.hotShare) return Math.floor(random() * shape.hotAggregates);
   return shape.hotAggregates + Math.floor(random() * (aggregates - shape.hotAggregates));
