@@ -16,17 +16,19 @@ const PAGE = 1000;
 
 /**
  * Loads an aggregate: the latest snapshot (if any, and of this aggregate type) plus the events
- * after it, else the whole stream, folded with `evolve`.
+ * after it, else the whole stream, folded with `evolve`. Given `from` (a state known to be of an
+ * earlier version, e.g. a stale cache entry), only the events after it are read.
  * @throws AggregateTypeMismatchError when the stream belongs to another aggregate type
  */
 export async function loadAggregate<State>(
   store: EventStore,
   definition: AggregateDefinition<State>,
   aggregateId: string,
+  from?: LoadedAggregate<State>,
 ): Promise<LoadedAggregate<State>> {
-  let state = definition.initialState();
-  let version = 0;
-  const snapshot = await store.loadSnapshot(aggregateId);
+  let state = from ? from.state : definition.initialState();
+  let version = from ? from.version : 0;
+  const snapshot = from ? undefined : await store.loadSnapshot(aggregateId);
   if (snapshot && snapshot.aggregateType === definition.type && snapshot.contentType === JSON_TYPE) {
     state = JSON.parse(Buffer.from(snapshot.state).toString('utf8')) as State;
     version = snapshot.version;

@@ -68,6 +68,9 @@ export interface OutcomeEvent {
   conflicts: number;
 }
 
+/** Up to this many events behind, a stale cache entry is caught up; further behind, the snapshot is cheaper. */
+const CATCH_UP_LIMIT = 1_000;
+
 /** A decision that fails the job at once: BullMQ does not retry an UnrecoverableError. */
 class CommandRejected extends UnrecoverableError {
   constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number) {
@@ -228,11 +231,15 @@ export class CommandWorker extends EventEmitter {
    */
   private async load(definition: AggregateDefinition, aggregateId: string, gateVersion: number | undefined): Promise<LoadedAggregate> {
     const cached = this.cache.get(aggregateId);
+    let from: LoadedAggregate | undefined;
     if (cached && cached.aggregateType === definition.type) {
       const current = gateVersion ?? (await this.store.streamVersion(aggregateId));
       if (current === cached.version) return cached;
+      // Another worker process ran the aggregate's latest commands: read only what it appended,
+      // not the whole stream (with N processes a hot aggregate's cache is stale most of the time).
+      if (current > cached.version && current - cached.version <= CATCH_UP_LIMIT) from = cached;
     }
-    const loaded = await loadAggregate(this.store, definition, aggregateId);
+    const loaded = await loadAggregate(this.store, definition, aggregateId, from);
     this.cache.set(aggregateId, loaded);
     return loaded;
   }
