@@ -69,7 +69,7 @@ export const relayThroughput: Scenario = {
   name: 'relay-throughput',
   async run({ options, log }: BenchContext) {
     const events = options.events;
-    const steadySeconds = options.quick ? 3 : 10;
+    const steadySeconds = options.steadySeconds;
     const runs = await alternateRounds(
       CONTENDERS.map((c) => ({
         name: c.name,

@@ -15,6 +15,8 @@ export interface BenchOptions {
   commands: number;
   /** Events per run in the store, relay and projection scenarios. */
   events: number;
+  /** How long the steady-rate parts (relay lag, live projection) run, in seconds. */
+  steadySeconds: number;
   /** Scenario names to run (default: all). */
   only: string[] | undefined;
   /** Where the JSON goes. */
@@ -24,7 +26,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--quick] [--workers N] [--concurrency N] [--partitions N] [--rounds N]
-                   [--commands N] [--events N] [--only scenario,scenario] [--out path]`;
+                   [--commands N] [--events N]
+                   [--steady-seconds N] [--only scenario,scenario] [--out path]`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -37,6 +40,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       rounds: { type: 'string' },
       commands: { type: 'string' },
       events: { type: 'string' },
+      'steady-seconds': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -56,6 +60,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     rounds: positive('rounds', values.rounds, quick ? 1 : 3),
     commands: positive('commands', values.commands, quick ? 2_000 : 10_000),
     events: positive('events', values.events, quick ? 2_000 : 20_000),
+    steadySeconds: positive('steady-seconds', values['steady-seconds'], quick ? 3 : 10),
     only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
     out: values.out ?? 'bench/results/latest.json',
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -21,7 +21,7 @@ describe('npm run bench (tiny sizes)', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'bench-smoke-'));
     const options = parseBenchOptions([
       '--quick', '--workers', '1', '--concurrency', '4', '--partitions', '2', '--rounds', '1',
-      '--commands', '120', '--events', '300', '--out', path.join(dir, 'latest.json'),
+      '--commands', '120', '--events', '300', '--steady-seconds', '1', '--out', path.join(dir, 'latest.json'),
     ]);
     results = await runBench(options, () => {});
     await writeJson(options.out, results);
@@ -54,15 +54,22 @@ describe('npm run bench (tiny sizes)', () => {
     }
   });
 
-  it('no ordered contender reorders, loses or fails a command', () => {
-    for (const scenario of results.filter((r) => r.scenario === 'command-throughput' || r.scenario === 'contention')) {
+  it('no ordered contender reorders, loses or fails a command; projections match their streams', () => {
+    for (const scenario of results) {
       for (const contender of scenario.contenders) {
-        assert.equal(contender.figures.lost, 0, `${scenario.scenario} / ${contender.name} lost commands`);
-        assert.equal(contender.figures.failed, 0, `${scenario.scenario} / ${contender.name} failed commands`);
+        const where = `${scenario.scenario} / ${contender.name}`;
+        if ('mismatches' in contender.figures) assert.equal(contender.figures.mismatches, 0, `${where}: projection differs from the store`);
+        if (!('orderingViolations' in contender.figures)) continue;
+        assert.equal(contender.figures.lost, 0, `${where} lost commands`);
+        assert.equal(contender.figures.failed, 0, `${where} failed commands`);
         if (/no ordering|optimistic/.test(contender.name)) continue; // unordered by design: they may reorder
-        assert.equal(contender.figures.orderingViolations, 0, `${scenario.scenario} / ${contender.name} reordered`);
+        assert.equal(contender.figures.orderingViolations, 0, `${where} reordered`);
       }
     }
+    assert.deepEqual(
+      results.map((r) => r.scenario),
+      ['command-throughput', 'contention', 'hot-aggregate', 'store-throughput', 'relay-throughput', 'projection', 'worker-memory'],
+    );
   });
 
   it('prints a markdown table per scenario', () => {
