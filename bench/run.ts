@@ -3,6 +3,8 @@
  * and prints a markdown table per scenario. Progress goes to stderr, the tables to stdout.
  * Not part of `npm test`; test/bench runs the same code at tiny sizes so it cannot rot.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseBenchOptions, type BenchOptions } from './support/cli-options.ts';
 import { describeMachine, loadAverage, readSettings } from './support/machine.ts';
 import { renderMarkdown, writeJson } from './support/report.ts';
@@ -44,9 +46,10 @@ function selectScenarios(only: string[] | undefined): Scenario[] {
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   const results = await runBench(options, (message) => process.stderr.write(`[bench] ${message}\n`));
-  await writeJson(options.out, results);
+  const all = await writeJson(options.out, results, SCENARIOS.map((s) => s.name));
   process.stdout.write(renderMarkdown(results));
-  process.stderr.write(`[bench] wrote ${options.out}\n`);
+  process.stderr.write(`[bench] wrote ${options.out} (${all.length} scenarios; markdown of all: bench/results/latest.md)\n`);
+  await writeFile(path.join(path.dirname(options.out), 'latest.md'), renderMarkdown(all));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

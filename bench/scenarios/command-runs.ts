@@ -38,10 +38,12 @@ export interface RunShape {
 export async function raceContenders(
   context: BenchContext,
   scenario: string,
-  contenders: ReadonlyArray<CommandContender & { shape?: RunShape; label?: string }>,
+  all: ReadonlyArray<CommandContender & { shape?: RunShape; label?: string }>,
   workload: readonly BenchCommand[],
 ): Promise<ContenderResult[]> {
   const { options, log } = context;
+  const wanted = options.contenders;
+  const contenders = !wanted ? all : all.filter((c) => wanted.some((prefix) => labelOf(c).startsWith(prefix)));
   const runs = await alternateRounds(
     contenders.map((contender) => ({ name: labelOf(contender), run: () => runContender(contender, workload, context, contender.shape) })),
     options.rounds,
@@ -80,7 +82,7 @@ export async function runContender(
     try {
       workers = await WorkerProcesses.start<ConsumerStats>(CONSUMER_ENTRY, shape.workers ?? options.workers, {
         BENCH_CONSUMER: JSON.stringify({ contender: contender.name, config }),
-      });
+      }, options.cpuProfileDir);
       const sentAt = new Map<string, number>();
       const started = nowMs();
       for (let i = 0; i < workload.length; i += SEND_CHUNK) {

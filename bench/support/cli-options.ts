@@ -19,6 +19,10 @@ export interface BenchOptions {
   steadySeconds: number;
   /** Scenario names to run (default: all). */
   only: string[] | undefined;
+  /** Command contenders to run, by name prefix (default: all), e.g. "ours,groupmq". */
+  contenders: string[] | undefined;
+  /** When set, worker processes write V8 CPU profiles (.cpuprofile) into this directory. */
+  cpuProfileDir: string | undefined;
   /** Where the JSON goes. */
   out: string;
   redisUrl: string;
@@ -27,7 +31,8 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--quick] [--workers N] [--concurrency N] [--partitions N] [--rounds N]
                    [--commands N] [--events N]
-                   [--steady-seconds N] [--only scenario,scenario] [--out path]`;
+                   [--steady-seconds N] [--only scenario,scenario] [--out path]
+                   [--contenders name-prefix,...] [--cpu-prof dir]`;
 
 export function parseBenchOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -43,6 +48,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'steady-seconds': { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      contenders: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -58,11 +65,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     concurrency: positive('concurrency', values.concurrency, 32),
     partitions: positive('partitions', values.partitions, 16),
     rounds: positive('rounds', values.rounds, quick ? 1 : 3),
-    commands: positive('commands', values.commands, quick ? 2_000 : 10_000),
+    commands: positive('commands', values.commands, quick ? 2_000 : 5_000),
     events: positive('events', values.events, quick ? 2_000 : 20_000),
     steadySeconds: positive('steady-seconds', values['steady-seconds'], quick ? 3 : 10),
     only: values.only?.split(',').map((s) => s.trim()).filter(Boolean),
     out: values.out ?? 'bench/results/latest.json',
+    cpuProfileDir: values['cpu-prof'],
+    contenders: values.contenders?.split(',').map((s) => s.trim()).filter(Boolean),
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
   };

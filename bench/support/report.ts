@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScenarioResult } from './scenario-result.ts';
 
@@ -48,7 +48,23 @@ function formatCell(value: number | string | undefined): string {
   return Math.abs(value) >= 100 ? Math.round(value).toLocaleString('en-US') : String(value);
 }
 
-export async function writeJson(file: string, results: readonly ScenarioResult[]): Promise<void> {
+/**
+ * Writes the results; scenarios of an earlier run that this run did not measure (see --only) are
+ * kept, each with its own machine, load and date. Returns everything written, in scenario order.
+ */
+export async function writeJson(file: string, results: readonly ScenarioResult[], order: readonly string[]): Promise<ScenarioResult[]> {
+  const kept = (await readEarlier(file)).filter((old) => !results.some((r) => r.scenario === old.scenario));
+  const all = [...kept, ...results].sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify(all, null, 2)}\n`);
+  return all;
+}
+
+async function readEarlier(file: string): Promise<ScenarioResult[]> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+    return Array.isArray(parsed) ? (parsed as ScenarioResult[]) : [];
+  } catch {
+    return []; // no earlier run, or not ours: start afresh
+  }
 }

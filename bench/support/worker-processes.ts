@@ -27,11 +27,12 @@ export class WorkerProcesses<S> {
   }
 
   /** Forks `count` processes of `entry` (a module URL) with `env`, and waits until each is ready. */
-  static async start<S>(entry: URL, count: number, env: Record<string, string>): Promise<WorkerProcesses<S>> {
+  static async start<S>(entry: URL, count: number, env: Record<string, string>, cpuProfileDir?: string): Promise<WorkerProcesses<S>> {
+    const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
     const children = Array.from({ length: count }, () =>
       fork(fileURLToPath(entry), [], {
         env: { ...process.env, ...env },
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', ...profile],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );

@@ -24,7 +24,7 @@ describe('npm run bench (tiny sizes)', () => {
       '--commands', '120', '--events', '300', '--steady-seconds', '1', '--out', path.join(dir, 'latest.json'),
     ]);
     results = await runBench(options, () => {});
-    await writeJson(options.out, results);
+    await writeJson(options.out, results, results.map((r) => r.scenario));
   });
 
   after(async () => {
