@@ -62,7 +62,7 @@ export class CommandClient {
   constructor(private readonly options: CommandClientOptions) {
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
-    this.gate = new CommandGate(this.redis, this.queue, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
+    this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
     this.store = new EventStore(options.pool);
     this.maxCommandBytes = options.maxCommandBytes ?? 1024 * 1024;
     this.jobOptions = bullJobOptions(options.jobs);
@@ -89,10 +89,9 @@ export class CommandClient {
     if (unique.length > 0) {
       const delay = this.gate.parkMs;
       await this.queue.addBulk(unique.map((data) => ({ name: data.commandType, data, opts: { ...this.jobOptions, jobId: data.commandId, delay } })));
-      // Added first, admitted second: a crash in between leaves a parked job that admits itself
-      // when it wakes up (claim.lua), never a gate entry without a job.
-      const statuses = await this.gate.admit(unique);
-      await Promise.all(unique.filter((_, i) => statuses[i] === 'head').map((j) => this.gate.promote(j.commandId)));
+      // Added first, admitted (and promoted when first in line) second: a crash in between leaves
+      // a parked job that admits itself when it wakes up (claim.lua), never a gate entry without a job.
+      await this.gate.admit(unique);
     }
     return jobs.map((j) => ({ commandId: j.commandId }));
   }

@@ -3,18 +3,11 @@ import { DelayedError, UnrecoverableError, Worker, Queue, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CommandOutcome } from '../envelope/codec.ts';
-import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, InvalidInputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { EventStore } from '../store/event-store.ts';
 import { validateAggregateId } from '../store/validation.ts';
-import type { AggregateDefinition } from './aggregate.ts';
-import { AggregateCache } from './aggregate-cache.ts';
-import { evolveAll, loadAggregate, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
-import { AppendBatcher } from './append-batcher.ts';
+import { CommandExecutor, CommandRejected } from './command-executor.ts';
 import { parseCommandJob, type CommandJobData } from './command-job.ts';
-import { DomainRejectionError } from './errors.ts';
 import { CommandGate } from './gate.ts';
-import { outcomeFromRecord, rejectionMessage } from './outcome.ts';
 import { GateReconciler } from './reconciler.ts';
 import type { CommandRegistry } from './registry.ts';
 
@@ -24,7 +17,7 @@ export interface CommandWorkerOptions {
   prefix: string;
   registry: CommandRegistry;
   pool: pg.Pool;
-  /** Commands run at once by this worker, over different aggregates (default 50). */
+  /** Commands run at once by this worker, over different aggregates (default 100). */
   concurrency?: number;
   logger?: Logger;
   maxEventBytes?: number;
@@ -68,21 +61,9 @@ export interface OutcomeEvent {
   conflicts: number;
 }
 
-/** Up to this many events behind, a stale cache entry is caught up; further behind, the snapshot is cheaper. */
-const CATCH_UP_LIMIT = 1_000;
-
-/** A decision that fails the job at once: BullMQ does not retry an UnrecoverableError. */
-class CommandRejected extends UnrecoverableError {
-  constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number) {
-    super(rejectionMessage(outcome.code, outcome.reason));
-  }
-}
-
 /**
- * Runs commands from the queue: for each job, claim the aggregate's gate, load the aggregate
- * (cache, else snapshot + events), decide, append with expected version = the loaded version
- * (recording the command in the same statement), complete the job with the outcome, advance the
- * gate. Appends of concurrently running commands share one statement (AppendBatcher).
+ * Runs commands from the queue: for each job, claim the aggregate's gate (only its head may run),
+ * execute the command (see CommandExecutor), complete the job with the outcome, advance the gate.
  *
  * Emits 'outcome' (OutcomeEvent) and 'error' (unexpected errors outside a command).
  */
@@ -91,22 +72,16 @@ export class CommandWorker extends EventEmitter {
   private readonly queue: Queue;
   private readonly redis: Redis;
   private readonly gate: CommandGate;
-  private readonly store: EventStore;
-  private readonly batcher: AppendBatcher;
-  private readonly cache: AggregateCache;
+  private readonly executor: CommandExecutor;
   private readonly reconciler: GateReconciler;
   private readonly advancing = new Set<Promise<void>>();
-  private readonly snapshotEvery: number;
 
   constructor(private readonly options: CommandWorkerOptions) {
     super();
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
-    this.gate = new CommandGate(this.redis, this.queue, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
-    this.store = new EventStore(options.pool, { maxEventBytes: options.maxEventBytes });
-    this.batcher = new AppendBatcher(this.store, { maxEventBytes: options.maxEventBytes });
-    this.cache = new AggregateCache(options.cacheSize ?? 10_000);
-    this.snapshotEvery = options.snapshotEvery ?? 100;
+    this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
+    this.executor = new CommandExecutor(options);
     this.reconciler = new GateReconciler(this.gate, this.queue, options.registry, {
       intervalMs: options.reconcileIntervalMs ?? 5_000,
       staleMs: options.reconcileAfterMs ?? 10_000,
@@ -121,7 +96,7 @@ export class CommandWorker extends EventEmitter {
     const worker = new Worker(this.options.queueName, (job, token) => this.process(job, token), {
       connection: { url: this.options.redisUrl },
       prefix: this.options.prefix,
-      concurrency: this.options.concurrency ?? 50,
+      concurrency: this.options.concurrency ?? 100,
       lockDuration: this.options.lockDurationMs ?? 30_000,
       stalledInterval: this.options.stalledIntervalMs ?? 30_000,
       maxStalledCount: this.options.maxStalledCount ?? 5,
@@ -178,7 +153,7 @@ export class CommandWorker extends EventEmitter {
       } satisfies OutcomeEvent);
     };
     try {
-      const outcome = await this.execute(command, claim.version, run);
+      const outcome = await this.executor.execute(command, claim.version, run);
       report('accepted', { version: outcome.status === 'accepted' ? outcome.version : undefined });
       return outcome;
     } catch (error) {
@@ -187,127 +162,6 @@ export class CommandWorker extends EventEmitter {
       }
       throw error;
     }
-  }
-
-  private async execute(command: CommandJobData, gateVersion: number | undefined, run: { conflicts: number }): Promise<CommandOutcome> {
-    const definition = this.options.registry.aggregate(command.aggregateType)!;
-    const maxConflicts = this.options.maxConflictRetries ?? 5;
-    for (;;) {
-      let loaded: LoadedAggregate;
-      try {
-        loaded = await this.load(definition, command.aggregateId, gateVersion);
-      } catch (error) {
-        if (error instanceof AggregateTypeMismatchError) return this.reject(command, 0, error.code, error.message);
-        throw error;
-      }
-      if (command.expectedVersion !== undefined && command.expectedVersion !== loaded.version) {
-        const conflict = new ConcurrencyError(command.aggregateId, command.expectedVersion, loaded.version);
-        return this.reject(command, loaded.version, 'concurrency', conflict.message);
-      }
-      let decided;
-      try {
-        decided = definition.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
-      } catch (error) {
-        if (error instanceof DomainRejectionError) return this.reject(command, loaded.version, error.code, error.reason);
-        // decide is a pure function: running it again gives the same error, so do not retry.
-        throw new UnrecoverableError(`${definition.type}.decide threw on ${command.commandType}: ${(error as Error).message}`);
-      }
-      try {
-        return await this.append(definition, command, loaded, decided);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || run.conflicts >= maxConflicts) throw error;
-        // Something outside the queue wrote to the aggregate: reload and decide again.
-        run.conflicts++;
-        gateVersion = undefined;
-        this.cache.delete(command.aggregateId);
-      }
-    }
-  }
-
-  /**
-   * The aggregate's current state. The cached state is used when its version is the one the gate
-   * recorded after the aggregate's previous command, or (when the gate does not know it) the one
-   * in the store; otherwise the aggregate is loaded from its snapshot and events.
-   */
-  private async load(definition: AggregateDefinition, aggregateId: string, gateVersion: number | undefined): Promise<LoadedAggregate> {
-    const cached = this.cache.get(aggregateId);
-    let from: LoadedAggregate | undefined;
-    if (cached && cached.aggregateType === definition.type) {
-      const current = gateVersion ?? (await this.store.streamVersion(aggregateId));
-      if (current === cached.version) return cached;
-      // Another worker process ran the aggregate's latest commands: read only what it appended,
-      // not the whole stream (with N processes a hot aggregate's cache is stale most of the time).
-      if (current > cached.version && current - cached.version <= CATCH_UP_LIMIT) from = cached;
-    }
-    const loaded = await loadAggregate(this.store, definition, aggregateId, from);
-    this.cache.set(aggregateId, loaded);
-    return loaded;
-  }
-
-  private async append(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate, decided: ReturnType<AggregateDefinition['decide']>): Promise<CommandOutcome> {
-    const { commandId, commandType, aggregateId } = command;
-    if (decided.length === 0) return this.recordNoChange(command, loaded.version);
-    const metadata = { ...command.metadata, causationId: commandId, correlationId: command.metadata.correlationId ?? commandId };
-    let result;
-    try {
-      result = await this.batcher.append({
-        aggregateId,
-        aggregateType: definition.type,
-        events: decided.map((e) => toNewEvent(e, metadata)),
-        expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
-        command: { commandId, commandType },
-      });
-    } catch (error) {
-      if (error instanceof DuplicateCommandError) return this.alreadyProcessed(command);
-      if (error instanceof AggregateTypeMismatchError) return this.reject(command, loaded.version, error.code, error.message);
-      if (error instanceof InvalidInputError) {
-        throw new UnrecoverableError(`${definition.type} decided invalid events for ${commandType}: ${error.message}`);
-      }
-      throw error;
-    }
-    const next = { aggregateType: definition.type, state: evolveAll(definition, loaded.state, decided), version: result.nextExpectedVersion };
-    this.cache.set(aggregateId, next);
-    this.maybeSnapshot(definition, aggregateId, loaded.version, next);
-    return { commandId, aggregateId, status: 'accepted', version: result.nextExpectedVersion, eventIds: result.events.map((e) => e.eventId) };
-  }
-
-  /** Records the rejection (the first outcome recorded for a command id stands) and fails the job. */
-  private async reject(command: CommandJobData, version: number, code: string, reason: string): Promise<CommandOutcome> {
-    const recorded = await this.store.recordRejection({ commandId: command.commandId, commandType: command.commandType, aggregateId: command.aggregateId, code, reason });
-    // An earlier run of this command was accepted (a worker died before completing its job).
-    if (recorded.status === 'accepted') return outcomeFromRecord(recorded);
-    throw this.rejection(command.aggregateId, recorded.code, recorded.reason, version, command.commandId);
-  }
-
-  private rejection(aggregateId: string, code: string, reason: string, version: number, commandId: string): CommandRejected {
-    return new CommandRejected({ commandId, aggregateId, status: 'rejected', code, reason }, version);
-  }
-
-  /** The command was processed before (its worker died before completing the job): its outcome stands. */
-  private async alreadyProcessed(command: CommandJobData): Promise<CommandOutcome> {
-    this.cache.delete(command.aggregateId);
-    const recorded = (await this.store.getProcessedCommand(command.commandId))!;
-    if (recorded.status === 'accepted') return outcomeFromRecord(recorded);
-    throw this.rejection(command.aggregateId, recorded.code, recorded.reason, 0, command.commandId);
-  }
-
-  /** A command decided with no events is accepted at the same version. */
-  private async recordNoChange(command: CommandJobData, version: number): Promise<CommandOutcome> {
-    await this.options.pool.query(
-      `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version)
-       VALUES ($1, $2, $3, 'accepted', $4) ON CONFLICT (command_id) DO NOTHING`,
-      [command.commandId, command.commandType, command.aggregateId, version],
-    );
-    const recorded = (await this.store.getProcessedCommand(command.commandId))!;
-    if (recorded.status === 'accepted') return outcomeFromRecord(recorded);
-    throw this.rejection(command.aggregateId, recorded.code, recorded.reason, version, command.commandId);
-  }
-
-  private maybeSnapshot(definition: AggregateDefinition, aggregateId: string, before: number, after: LoadedAggregate): void {
-    const every = definition.snapshotEvery ?? this.snapshotEvery;
-    if (every <= 0 || Math.floor(before / every) === Math.floor(after.version / every)) return;
-    // Best effort and off the command's path: a missing snapshot only makes the next load longer.
-    this.store.saveSnapshot(snapshotOf(aggregateId, after)).catch((error) => this.options.logger?.warn({ err: error, aggregateId }, 'snapshot not saved'));
   }
 
   private onFailed(job: Job, error: Error): void {

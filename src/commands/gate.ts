@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EventStoreError } from '../errors.ts';
 
@@ -44,9 +43,11 @@ export class AggregateNotHaltedError extends EventStoreError {
 /** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
 export const DEFAULT_PARK_MS = 60 * 60 * 1000;
 
-const SCRIPTS = ['admit', 'claim', 'advance', 'inspect', 'resume'] as const;
+const SCRIPTS = ['admit', 'claim', 'advance', 'inspect', 'resume', 'promote'] as const;
+const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+const PROMOTE_INCLUDE = readLua('promote.include');
 const LUA = Object.fromEntries(
-  SCRIPTS.map((name) => [name, readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')]),
+  SCRIPTS.map((name) => [name, readLua(name).replace('-- @include promote', () => PROMOTE_INCLUDE)]),
 ) as Record<(typeof SCRIPTS)[number], string>;
 
 type GateRedis = Redis & {
@@ -55,6 +56,7 @@ type GateRedis = Redis & {
   esGateAdvance(...args: (string | number)[]): Promise<string | null>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
   esGateResume(...args: (string | number)[]): Promise<string | null>;
+  esGatePromote(...args: (string | number)[]): Promise<number>;
 };
 
 export class CommandGate {
@@ -64,7 +66,7 @@ export class CommandGate {
   private readonly queueKey: string;
   private readonly keys: { backlog: string; halted: string; size: string; versions: string; delayed: string };
 
-  constructor(redis: Redis, private readonly queue: Queue, options: GateOptions) {
+  constructor(redis: Redis, options: GateOptions) {
     this.parkMs = options.parkMs ?? DEFAULT_PARK_MS;
     this.queueKey = `${options.prefix}:${options.queueName}:`;
     const gateKey = `${this.queueKey}gate:`;
@@ -78,12 +80,12 @@ export class CommandGate {
     return now + this.parkMs;
   }
 
-  /** Admits commands in the given order; returns each one's status (promote the heads). */
+  /** Admits commands in the given order and promotes those that head their gate; returns each one's status. */
   async admit(commands: Array<{ aggregateId: string; commandId: string }>): Promise<AdmitStatus[]> {
     if (commands.length === 0) return [];
     const keys = commands.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
     const args = commands.flatMap((c) => [c.aggregateId, c.commandId]);
-    return this.redis.esGateAdmit(3 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, ...keys, Date.now(), ...args);
+    return this.redis.esGateAdmit(3 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, ...keys, Date.now(), this.queueKey, ...args);
   }
 
   /**
@@ -98,29 +100,25 @@ export class CommandGate {
   }
 
   /**
-   * The command finished for good: pop it (if still the head) and promote the next one.
+   * The command finished for good: pop it (if still the head) and promote the next one, in one step.
    * With `halt`, the aggregate is halted instead and its next command stays parked. `version` (the
    * aggregate's version after the command) lets the next command's worker trust its cache.
    */
   async advance(aggregateId: string, commandId: string, options: { halt?: { reason: string }; version?: number } = {}): Promise<void> {
     const { halt, version } = options;
     const record = halt ? JSON.stringify({ commandId, reason: halt.reason, haltedAt: new Date().toISOString() }) : '';
-    const next = await this.redis.esGateAdvance(
+    await this.redis.esGateAdvance(
       this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions,
-      aggregateId, commandId, Date.now(), record, version ?? '',
+      aggregateId, commandId, Date.now(), record, version ?? '', this.queueKey,
     );
-    if (next) await this.promote(next);
   }
 
-  /** Moves a parked job into the wait list. A job that is not parked (any more) is left alone. */
-  async promote(commandId: string): Promise<void> {
-    try {
-      await this.queue.getBackend().promote(commandId);
-    } catch (error) {
-      // Not delayed: already promoted by someone else (reconciler, another producer), running or
-      // finished. Promotion is idempotent by design, so this is not an error.
-      if (!/not in the delayed state|Missing key|does not exist/i.test(String((error as Error).message))) throw error;
-    }
+  /**
+   * Moves a parked job into the wait list; returns false (and changes nothing) when it is not
+   * parked: already promoted, running or finished. Promotion is idempotent by design.
+   */
+  async promote(commandId: string): Promise<boolean> {
+    return (await this.redis.esGatePromote(this.queueKey, commandId)) === 1;
   }
 
   /** Heads of aggregates with no progress for `staleMs`, with their job states (see inspect.lua). */
@@ -162,14 +160,12 @@ export class CommandGate {
    * @throws AggregateNotHaltedError
    */
   async resume(aggregateId: string): Promise<void> {
-    let head: string | null;
     try {
-      head = await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now());
+      await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now(), this.queueKey);
     } catch (error) {
       if (String((error as Error).message).includes('NOT_HALTED')) throw new AggregateNotHaltedError(aggregateId);
       throw error;
     }
-    if (head) await this.promote(head);
   }
 
   private gateList(aggregateId: string): string {
@@ -184,4 +180,5 @@ function defineScripts(redis: Redis): void {
   redis.defineCommand('esGateAdvance', { lua: LUA.advance, numberOfKeys: 5 });
   redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });
   redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });
+  redis.defineCommand('esGatePromote', { lua: LUA.promote, numberOfKeys: 0 });
 }

@@ -9,7 +9,7 @@ type Env = Record<string, string | undefined>;
 
 /** Worker settings beyond the shared configuration (src/config.ts), all optional. */
 const SETTINGS = {
-  WORKER_CONCURRENCY: ['concurrency', 50, 1, 10_000],
+  WORKER_CONCURRENCY: ['concurrency', 100, 1, 10_000],
   COMMAND_LOCK_MS: ['lockDurationMs', 30_000, 1_000, 3_600_000],
   COMMAND_STALLED_INTERVAL_MS: ['stalledIntervalMs', 30_000, 500, 3_600_000],
   RECONCILE_INTERVAL_MS: ['reconcileIntervalMs', 5_000, 100, 3_600_000],

@@ -8,21 +8,23 @@
   KEYS[3+2i-1]     gate LIST of command ids of the i-th command's aggregate (i = 1..n)
   KEYS[3+2i]       BullMQ job HASH of the i-th command (its id is the command id)
   ARGV[1]          now (ms)
-  ARGV[1+2i-1]     aggregate id of the i-th command
-  ARGV[1+2i]       command id of the i-th command
+  ARGV[2]          BullMQ key prefix of the queue (`<prefix>:<queue>:`)
+  ARGV[2+2i-1]     aggregate id of the i-th command
+  ARGV[2+2i]       command id of the i-th command
 
-  Returns one status per command: 'head' (first in its gate and the aggregate is not halted:
-  the caller promotes it), 'parked' (waits behind others, or the aggregate is halted),
+  Returns one status per command: 'head' (first in its gate and the aggregate is not halted: it
+  was promoted into the wait list), 'parked' (waits behind others, or the aggregate is halted),
   'finished' (the job already completed or failed; nothing changed).
 ]]
+-- @include promote
 local now = ARGV[1]
 local result = {}
 local n = (#KEYS - 3) / 2
 for i = 1, n do
   local gate = KEYS[3 + 2 * i - 1]
   local job = KEYS[3 + 2 * i]
-  local aggregateId = ARGV[1 + 2 * i - 1]
-  local commandId = ARGV[1 + 2 * i]
+  local aggregateId = ARGV[2 + 2 * i - 1]
+  local commandId = ARGV[2 + 2 * i]
   if redis.call('HEXISTS', job, 'finishedOn') == 1 then
     result[i] = 'finished'
   else
@@ -33,6 +35,7 @@ for i = 1, n do
       if position == 0 then redis.call('ZADD', KEYS[1], now, aggregateId) end
     end
     if position == 0 and redis.call('HEXISTS', KEYS[2], aggregateId) == 0 then
+      promoteParked(ARGV[2], commandId)
       result[i] = 'head'
     else
       result[i] = 'parked'

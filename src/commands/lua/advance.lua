@@ -13,10 +13,12 @@
   ARGV[3]  now (ms)
   ARGV[4]  '' to continue, or the halt record (JSON) to halt the aggregate (failure policy 'halt')
   ARGV[5]  the aggregate's version after the command, or '' when unknown
+  ARGV[6]  BullMQ key prefix of the queue (`<prefix>:<queue>:`)
 
-  Returns the id of the new head, which the caller promotes, or false when the gate is empty or
-  the aggregate is halted.
+  Returns the id of the new head, which it promoted (if still parked) into the wait list, or
+  false when the gate is empty or the aggregate is halted.
 ]]
+-- @include promote
 if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then
   redis.call('LPOP', KEYS[1])
   redis.call('DECR', KEYS[4])
@@ -32,4 +34,5 @@ if not head then
 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return false end
+promoteParked(ARGV[6], head)
 return head

@@ -12,7 +12,8 @@
   ARGV[3]  how many aggregates at most
   ARGV[4]  key prefix of gate lists (the aggregate id is appended)
   ARGV[5]  key prefix of BullMQ job hashes (the job id is appended)
-  ARGV[6]  parked after (ms): a delayed job due later than this is parked, not backing off
+  ARGV[6]  parked after (ms): a delayed job due later than this is parked, not backing off (a
+           delayed job that never ran, attempts made 0, is parked too)
 
   Returns a flat array: aggregate id, head command id, head state, ... where the state is
   'completed', 'failed', 'missing' (job removed), 'parked', or 'busy' (waiting, running, retrying).
@@ -35,7 +36,10 @@ for _, aggregateId in ipairs(stale) do
         if redis.call('HEXISTS', job, 'returnvalue') == 1 then state = 'completed' else state = 'failed' end
       else
         local score = redis.call('ZSCORE', KEYS[3], head)
-        if score and math.floor(tonumber(score) / 4096) > tonumber(ARGV[6]) then state = 'parked' end
+        if score then
+          local neverRan = (tonumber(redis.call('HGET', job, 'atm')) or 0) == 0
+          if neverRan or math.floor(tonumber(score) / 4096) > tonumber(ARGV[6]) then state = 'parked' end
+        end
       end
       table.insert(result, aggregateId)
       table.insert(result, head)

@@ -1,0 +1,177 @@
+import { UnrecoverableError } from 'bullmq';
+import type pg from 'pg';
+import type { CommandOutcome } from '../envelope/codec.ts';
+import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, InvalidInputError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { EventStore } from '../store/event-store.ts';
+import type { ProcessedCommand } from '../store/types.ts';
+import type { AggregateDefinition } from './aggregate.ts';
+import { AggregateCache } from './aggregate-cache.ts';
+import { evolveAll, loadAggregate, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
+import { AppendBatcher } from './append-batcher.ts';
+import type { CommandJobData } from './command-job.ts';
+import { DomainRejectionError } from './errors.ts';
+import { outcomeFromRecord, rejectionMessage } from './outcome.ts';
+import type { CommandRegistry } from './registry.ts';
+
+export interface CommandExecutorOptions {
+  registry: CommandRegistry;
+  pool: pg.Pool;
+  logger?: Logger;
+  maxEventBytes?: number;
+  cacheSize?: number;
+  snapshotEvery?: number;
+  maxConflictRetries?: number;
+}
+
+/** A decision that fails the job at once: BullMQ does not retry an UnrecoverableError. */
+export class CommandRejected extends UnrecoverableError {
+  constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number) {
+    super(rejectionMessage(outcome.code, outcome.reason));
+  }
+}
+
+/** Up to this many events behind, a stale cache entry is caught up; further behind, the snapshot is cheaper. */
+const CATCH_UP_LIMIT = 1_000;
+
+/**
+ * Executes one command whose turn it is: load the aggregate (cache, else snapshot + events),
+ * decide, append with expected version = the loaded version, recording the command id in the same
+ * statement. Appends of commands executed at once share one statement (AppendBatcher).
+ * Returns the accepted outcome; throws CommandRejected for a recorded rejection, UnrecoverableError
+ * for what retrying cannot fix, and anything else (transient) for BullMQ to retry with backoff.
+ */
+export class CommandExecutor {
+  private readonly store: EventStore;
+  private readonly batcher: AppendBatcher;
+  private readonly cache: AggregateCache;
+  private readonly snapshotEvery: number;
+
+  constructor(private readonly options: CommandExecutorOptions) {
+    this.store = new EventStore(options.pool, { maxEventBytes: options.maxEventBytes });
+    this.batcher = new AppendBatcher(this.store, { maxEventBytes: options.maxEventBytes });
+    this.cache = new AggregateCache(options.cacheSize ?? 10_000);
+    this.snapshotEvery = options.snapshotEvery ?? 100;
+  }
+
+  async execute(command: CommandJobData, gateVersion: number | undefined, run: { conflicts: number }): Promise<CommandOutcome> {
+    const definition = this.options.registry.aggregate(command.aggregateType)!;
+    const maxConflicts = this.options.maxConflictRetries ?? 5;
+    for (;;) {
+      let loaded: LoadedAggregate;
+      try {
+        loaded = await this.load(definition, command.aggregateId, gateVersion);
+      } catch (error) {
+        if (error instanceof AggregateTypeMismatchError) return this.reject(command, 0, error.code, error.message);
+        throw error;
+      }
+      if (command.expectedVersion !== undefined && command.expectedVersion !== loaded.version) {
+        const conflict = new ConcurrencyError(command.aggregateId, command.expectedVersion, loaded.version);
+        return this.reject(command, loaded.version, 'concurrency', conflict.message);
+      }
+      let decided;
+      try {
+        decided = definition.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
+      } catch (error) {
+        if (error instanceof DomainRejectionError) return this.reject(command, loaded.version, error.code, error.reason);
+        // decide is a pure function: running it again gives the same error, so do not retry.
+        throw new UnrecoverableError(`${definition.type}.decide threw on ${command.commandType}: ${(error as Error).message}`);
+      }
+      try {
+        return await this.append(definition, command, loaded, decided);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || run.conflicts >= maxConflicts) throw error;
+        // Something outside the queue wrote to the aggregate: reload and decide again.
+        run.conflicts++;
+        gateVersion = undefined;
+        this.cache.delete(command.aggregateId);
+      }
+    }
+  }
+
+  /**
+   * The aggregate's current state. The cached state is used when its version is the one the gate
+   * recorded after the aggregate's previous command, or (when the gate does not know it) the one
+   * in the store; otherwise the aggregate is loaded from its snapshot and events.
+   */
+  private async load(definition: AggregateDefinition, aggregateId: string, gateVersion: number | undefined): Promise<LoadedAggregate> {
+    const cached = this.cache.get(aggregateId);
+    let from: LoadedAggregate | undefined;
+    if (cached && cached.aggregateType === definition.type) {
+      const current = gateVersion ?? (await this.store.streamVersion(aggregateId));
+      if (current === cached.version) return cached;
+      // Another worker process ran the aggregate's latest commands: read only what it appended,
+      // not the whole stream (with N processes a hot aggregate's cache is stale most of the time).
+      if (current > cached.version && current - cached.version <= CATCH_UP_LIMIT) from = cached;
+    }
+    const loaded = await loadAggregate(this.store, definition, aggregateId, from);
+    this.cache.set(aggregateId, loaded);
+    return loaded;
+  }
+
+  private async append(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate, decided: ReturnType<AggregateDefinition['decide']>): Promise<CommandOutcome> {
+    const { commandId, commandType, aggregateId } = command;
+    if (decided.length === 0) return this.recordNoChange(command, loaded.version);
+    const metadata = { ...command.metadata, causationId: commandId, correlationId: command.metadata.correlationId ?? commandId };
+    let result;
+    try {
+      result = await this.batcher.append({
+        aggregateId,
+        aggregateType: definition.type,
+        events: decided.map((e) => toNewEvent(e, metadata)),
+        expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
+        command: { commandId, commandType },
+      });
+    } catch (error) {
+      if (error instanceof DuplicateCommandError) return this.alreadyProcessed(command);
+      if (error instanceof AggregateTypeMismatchError) return this.reject(command, loaded.version, error.code, error.message);
+      if (error instanceof InvalidInputError) {
+        throw new UnrecoverableError(`${definition.type} decided invalid events for ${commandType}: ${error.message}`);
+      }
+      throw error;
+    }
+    const next = { aggregateType: definition.type, state: evolveAll(definition, loaded.state, decided), version: result.nextExpectedVersion };
+    this.cache.set(aggregateId, next);
+    this.maybeSnapshot(definition, aggregateId, loaded.version, next);
+    return { commandId, aggregateId, status: 'accepted', version: result.nextExpectedVersion, eventIds: result.events.map((e) => e.eventId) };
+  }
+
+  /** Records the rejection and fails the job, unless an earlier run of the command was accepted. */
+  private async reject(command: CommandJobData, version: number, code: string, reason: string): Promise<CommandOutcome> {
+    const { commandId, commandType, aggregateId } = command;
+    return standing(await this.store.recordRejection({ commandId, commandType, aggregateId, code, reason }), version);
+  }
+
+  /** The command was processed before (its worker died before completing the job): its outcome stands. */
+  private async alreadyProcessed(command: CommandJobData): Promise<CommandOutcome> {
+    this.cache.delete(command.aggregateId);
+    return standing((await this.store.getProcessedCommand(command.commandId))!, 0);
+  }
+
+  /** A command decided with no events is accepted at the same version. */
+  private async recordNoChange(command: CommandJobData, version: number): Promise<CommandOutcome> {
+    await this.options.pool.query(
+      `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version)
+       VALUES ($1, $2, $3, 'accepted', $4) ON CONFLICT (command_id) DO NOTHING`,
+      [command.commandId, command.commandType, command.aggregateId, version],
+    );
+    return standing((await this.store.getProcessedCommand(command.commandId))!, version);
+  }
+
+  private maybeSnapshot(definition: AggregateDefinition, aggregateId: string, before: number, after: LoadedAggregate): void {
+    const every = definition.snapshotEvery ?? this.snapshotEvery;
+    if (every <= 0 || Math.floor(before / every) === Math.floor(after.version / every)) return;
+    // Best effort and off the command's path: a missing snapshot only makes the next load longer.
+    this.store.saveSnapshot(snapshotOf(aggregateId, after)).catch((error) => this.options.logger?.warn({ err: error, aggregateId }, 'snapshot not saved'));
+  }
+}
+
+/**
+ * The first outcome recorded for a command id stands: an accepted one completes the job, a
+ * rejected one fails it (CommandRejected).
+ */
+function standing(recorded: ProcessedCommand, version: number): CommandOutcome {
+  const outcome = outcomeFromRecord(recorded);
+  if (outcome.status === 'accepted') return outcome;
+  throw new CommandRejected(outcome, version);
+}

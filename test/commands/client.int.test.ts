@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { EventStore } from '../../src/store/event-store.ts';
+import { loadAggregate } from '../../src/commands/aggregate-repository.ts';
+import { CommandTimeoutError, InvalidCommandIdError, InvalidCommandPayloadError, UnknownCommandTypeError } from '../../src/commands/errors.ts';
+import { Order } from '../../src/domain/index.ts';
+import { InvalidAggregateIdError, PayloadTooLargeError } from '../../src/errors.ts';
+import { jsonEvent, parseData } from '../support/events.ts';
+import { waitUntil } from '../support/wait.ts';
+import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
+
+const create = (aggregateId: string, extra: object = {}) => ({ type: 'CreateOrder', aggregateId, payload: { customerId: 'c-1', total: 10 }, ...extra });
+const status = (aggregateId: string, value: string, extra: object = {}) => ({ type: 'UpdateOrderStatus', aggregateId, payload: { status: value }, ...extra });
+
+describe('CommandClient and CommandWorker', () => {
+  let h: Harness;
+  let store: EventStore;
+  const eventCount = async (aggregateId: string) =>
+    Number((await h.db.pool.query('SELECT count(*) FROM events WHERE aggregate_id = $1', [aggregateId])).rows[0].count);
+
+  before(async () => {
+    h = await createHarness({ client: { maxCommandBytes: 100 } });
+    store = new EventStore(h.db.pool);
+    await h.startWorker({ snapshotEvery: 3 });
+  });
+  after(() => h.close());
+
+  it('accepts a command: events carry the payload as JSON and the command as causation', async () => {
+    const outcome = await h.client.sendAndWait(create('order-a', { metadata: { correlationId: 'req-1' } }));
+    assert.equal(outcome.status, 'accepted');
+    assert.ok(outcome.status === 'accepted' && outcome.version === 1 && outcome.eventIds.length === 1);
+    const [event] = await store.readStream('order-a');
+    assert.equal(event!.eventType, 'OrderCreated');
+    assert.equal(event!.contentType, 'application/json');
+    assert.deepEqual(parseData(event!), { customerId: 'c-1', total: 10 });
+    assert.deepEqual(event!.metadata, { correlationId: 'req-1', causationId: outcome.commandId });
+  });
+
+  it('rejects a command the domain refuses, records why, and runs the next one (policy continue)', async () => {
+    await h.client.sendAndWait(create('order-b'));
+    await h.client.sendAndWait({ type: 'CancelOrder', aggregateId: 'order-b', payload: { reason: 'no' } });
+    const [rejected, next] = await Promise.all([
+      h.client.sendAndWait(status('order-b', 'paid')),
+      (async () => { await h.client.send({ ...status('order-b', 'shipped'), commandId: 'after-rejection' }); })(),
+    ]);
+    assert.equal(rejected.status, 'rejected');
+    assert.ok(rejected.status === 'rejected' && rejected.code === 'domain' && /cancelled/.test(rejected.reason));
+    assert.equal(next, undefined);
+    await waitUntil(async () => (await h.client.getCommand('after-rejection'))?.state === 'failed', 'the later command ran');
+    const record = await store.getProcessedCommand(rejected.commandId);
+    assert.equal(record?.status, 'rejected');
+    const job = await h.client.getCommand(rejected.commandId);
+    assert.equal(job?.state, 'failed');
+    assert.match(job?.failedReason ?? '', /^rejected \[domain\]: order order-b is cancelled/);
+    assert.equal(await eventCount('order-b'), 2);
+  });
+
+  it('rejects a command whose expected version does not match, with the actual version', async () => {
+    await h.client.sendAndWait(create('order-c'));
+    const outcome = await h.client.sendAndWait(status('order-c', 'paid', { expectedVersion: 5 }));
+    assert.ok(outcome.status === 'rejected' && outcome.code === 'concurrency' && outcome.actualVersion === 1);
+    const ok = await h.client.sendAndWait(status('order-c', 'paid', { expectedVersion: 1 }));
+    assert.ok(ok.status === 'accepted' && ok.version === 2);
+  });
+
+  it('runs a command id once: concurrent duplicates and later re-sends get the same outcome', async () => {
+    const command = create('order-d', { commandId: 'create-d' });
+    const [first, second] = await Promise.all([h.client.sendAndWait(command), h.client.sendAndWait(command)]);
+    assert.deepEqual(first, second);
+    assert.deepEqual(await h.client.sendAndWait(command), first);
+    await h.client.send(command);
+    assert.equal(await eventCount('order-d'), 1);
+    assert.equal(await h.client.backlogSize(), 0);
+  });
+
+  it('keeps the first outcome when a finished command is sent again after Redis forgot it', async () => {
+    const command = create('order-e', { commandId: 'create-e' });
+    const first = await h.client.sendAndWait(command);
+    const queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
+    await (await queue.getJob('create-e'))!.remove();
+    assert.deepEqual(await h.client.sendAndWait(command), first); // from processed_commands
+    await h.client.send(command); // queued again: the worker finds it processed and completes it with the first outcome
+    await waitUntil(async () => (await h.client.getCommand('create-e'))?.state === 'completed', 're-sent command completed');
+    assert.deepEqual((await h.client.getCommand('create-e'))?.outcome, first);
+    assert.equal(await eventCount('order-e'), 1);
+    await queue.close();
+  });
+
+  it('refuses bad commands at send time with typed errors, queueing nothing', async () => {
+    const cases: Array<[object, new (...args: never[]) => Error]> = [
+      [{ type: 'ShipOrder', aggregateId: 'x', payload: {} }, UnknownCommandTypeError],
+      [{ type: 'CreateOrder', payload: { customerId: 'c', total: 1 } }, InvalidAggregateIdError],
+      [{ type: 'CreateOrder', aggregateId: '', payload: { customerId: 'c', total: 1 } }, InvalidAggregateIdError],
+      [{ type: 'CreateOrder', aggregateId: 'x', payload: { customerId: 'c', total: 'ten' } }, InvalidCommandPayloadError],
+      [{ type: 'CancelOrder', aggregateId: 'x', payload: { reason: 'r'.repeat(501) } }, InvalidCommandPayloadError],
+      [{ type: 'CreateOrder', aggregateId: 'x', payload: { customerId: 'c', total: 1 }, commandId: 'a:b' }, InvalidCommandIdError],
+    ];
+    const before = await h.client.backlogSize();
+    for (const [command, type] of cases) {
+      await assert.rejects(h.client.send(command as never), type);
+      await assert.rejects(h.client.sendMany([create('fine-1'), command as never]), type);
+    }
+    // Valid by its schema, over the client's MAX_COMMAND_BYTES (100 here).
+    await assert.rejects(
+      h.client.send({ type: 'CreateOrder', aggregateId: 'x', commandId: 'too-big', payload: { customerId: 'c'.repeat(150), total: 1 } }),
+      (e: unknown) => e instanceof PayloadTooLargeError && e.limit === 100,
+    );
+    assert.equal(await h.client.backlogSize(), before);
+    const queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
+    assert.equal(await queue.getJob('too-big'), undefined);
+    const counts = await queue.getJobCounts('wait', 'delayed', 'active');
+    assert.deepEqual(counts, { wait: 0, delayed: 0, active: 0 });
+    await queue.close();
+  });
+
+  it('fails a malformed job that reaches a worker with a clear reason, writing nothing', async () => {
+    const queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
+    await queue.add('CreateOrder', { commandId: 'bad-payload', commandType: 'CreateOrder', aggregateId: 'order-m', aggregateType: 'Order', payload: { total: 'x' }, metadata: {} }, { jobId: 'bad-payload' });
+    await queue.add('CreateOrder', { commandId: 'bad-aggregate', commandType: 'CreateOrder', aggregateId: '', payload: {} }, { jobId: 'bad-aggregate' });
+    await queue.add('Nonsense', 'not an object', { jobId: 'bad-data' });
+    for (const [id, reason] of [['bad-payload', /malformed command job: payload of CreateOrder is invalid: customerId.*total/], ['bad-aggregate', /malformed command job: aggregate id must not be empty/], ['bad-data', /malformed command job/]] as const) {
+      await waitUntil(async () => (await queue.getJob(id))?.finishedOn !== undefined, `${id} failed`);
+      const job = await queue.getJob(id);
+      assert.match(job!.failedReason, reason);
+      assert.equal(job!.attemptsMade, 1, 'not retried');
+    }
+    assert.equal(await eventCount('order-m'), 0);
+    assert.equal(await store.getProcessedCommand('bad-payload'), undefined);
+    // The aggregate of the malformed job is not blocked.
+    assert.equal((await h.client.sendAndWait(create('order-m'))).status, 'accepted');
+    await queue.close();
+  });
+
+  it('reloads and retries when something outside the queue wrote to the aggregate', async () => {
+    await h.client.sendAndWait(create('order-f'));
+    await store.append('order-f', [jsonEvent('OrderCanceled', { reason: 'by hand' })], { aggregateType: 'Order', expectedVersion: 1 });
+    const outcome = await h.client.sendAndWait(status('order-f', 'paid'));
+    assert.ok(outcome.status === 'rejected' && /cancelled/.test(outcome.reason), 'decided on the reloaded state');
+    await h.client.sendAndWait({ type: 'OpenUserAccount', aggregateId: 'user-f', payload: { email: 'f@example.com' } });
+    await store.append('user-f', [jsonEvent('UserAccountClosed', { reason: 'by hand' })], { aggregateType: 'UserAccount', expectedVersion: 1 });
+    await store.append('user-f', [jsonEvent('UserAccountOpened', { email: 'g@example.com' })], { aggregateType: 'UserAccount', expectedVersion: 2 });
+    const closed = await h.client.sendAndWait({ type: 'CloseUserAccount', aggregateId: 'user-f', payload: { reason: 'done' } });
+    assert.ok(closed.status === 'accepted' && closed.version === 4);
+  });
+
+  it('rejects a command for an aggregate id that belongs to another aggregate type', async () => {
+    await h.client.sendAndWait(create('shared-id'));
+    const outcome = await h.client.sendAndWait({ type: 'OpenUserAccount', aggregateId: 'shared-id', payload: { email: 'x@example.com' } });
+    assert.ok(outcome.status === 'rejected' && outcome.code === 'aggregate_type_mismatch');
+  });
+
+  it('writes snapshots and loads from them', async () => {
+    await h.client.sendAndWait(create('order-s'));
+    for (const value of ['paid', 'shipped', 'delivered', 'paid', 'shipped', 'delivered']) await h.client.sendAndWait(status('order-s', value));
+    await waitUntil(async () => (await store.loadSnapshot('order-s'))?.version === 6, 'snapshot at version 6');
+    const loaded = await loadAggregate(store, Order, 'order-s');
+    assert.deepEqual(loaded, { aggregateType: 'Order', version: 7, state: { kind: 'open', customerId: 'c-1', total: 10, status: 'delivered', statusChanges: 6 } });
+  });
+
+  it('heals a lost gate advance (a worker died between one command and the next)', async () => {
+    await h.client.sendAndWait(create('order-g'));
+    await h.client.sendAndWait({ ...status('order-g', 'paid'), commandId: 'g-1' });
+    // The state a crash right after completing g-1 leaves: g-1 finished but still heads its gate.
+    await h.redis.lpush(`${h.prefix}:${h.queueName}:gate:q:order-g`, 'g-1');
+    await h.redis.incr(`${h.prefix}:${h.queueName}:gate:size`);
+    await h.redis.zadd(`${h.prefix}:${h.queueName}:gate:backlog`, Date.now(), 'order-g');
+    await h.client.send({ ...status('order-g', 'shipped'), commandId: 'g-2' });
+    assert.equal((await h.client.getCommand('g-2'))?.state, 'queued');
+    await waitUntil(async () => (await h.client.getCommand('g-2'))?.state === 'completed', 'the reconciler moved the gate on');
+    assert.deepEqual((await store.readStream('order-g')).map((e) => parseData(e)), [{ customerId: 'c-1', total: 10 }, { status: 'paid' }, { status: 'shipped' }]);
+    assert.equal(await h.client.backlogSize(), 0);
+  });
+
+  it('gives up waiting with CommandTimeoutError; the command stays queued', async () => {
+    await assert.rejects(h.client.sendAndWait(create('order-t', { commandId: 'timeout-1' }), { timeoutMs: 1 }), CommandTimeoutError);
+    await waitUntil(async () => (await h.client.getCommand('timeout-1'))?.state === 'completed', 'ran anyway');
+  });
+});

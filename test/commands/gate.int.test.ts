@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Queue } from 'bullmq';
+import { EventStore } from '../../src/store/event-store.ts';
+import { parseData } from '../support/events.ts';
+import { waitUntil } from '../support/wait.ts';
+import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
+
+const status = (commandId: string, aggregateId: string, value: string) => ({ commandId, type: 'UpdateOrderStatus', aggregateId, payload: { status: value } });
+
+describe('the ordering gate', () => {
+  let h: Harness;
+  let queue: Queue;
+  const statuses = async (aggregateId: string) => (await new EventStore(h.db.pool).readStream(aggregateId)).map((e) => parseData(e));
+
+  before(async () => {
+    // A short park period, so a parked job wakes up within the test.
+    h = await createHarness({ client: { parkMs: 1_500 } });
+    queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
+  });
+  after(async () => {
+    await queue.close();
+    await h.close();
+  });
+
+  it('keeps the order when parked jobs are promoted from outside the gate ("promote all" in a UI)', async () => {
+    await h.client.send({ commandId: 'create', type: 'CreateOrder', aggregateId: 'order-p', payload: { customerId: 'c', total: 1 } });
+    await h.client.sendMany([status('s-1', 'order-p', 'paid'), status('s-2', 'order-p', 'shipped'), status('s-3', 'order-p', 'delivered')]);
+    assert.equal((await h.client.getCommand('s-3'))?.state, 'queued');
+    await queue.promoteJobs();
+    assert.equal((await h.client.getCommand('s-3'))?.state, 'waiting', 'bypassed the gate');
+    await h.startWorker();
+    await waitUntil(async () => (await h.client.getCommand('s-3'))?.state === 'completed', 'all ran');
+    assert.deepEqual(await statuses('order-p'), [{ customerId: 'c', total: 1 }, { status: 'paid' }, { status: 'shipped' }, { status: 'delivered' }]);
+  });
+
+  it('runs a job whose producer died between adding it and admitting it, once its park period ends', async () => {
+    await h.client.sendAndWait({ commandId: 'create-o', type: 'CreateOrder', aggregateId: 'order-o', payload: { customerId: 'c', total: 1 } });
+    const data = { commandId: 'orphan', commandType: 'UpdateOrderStatus', aggregateId: 'order-o', aggregateType: 'Order', payload: { status: 'paid' }, metadata: {}, issuedAt: new Date().toISOString() };
+    await queue.add('UpdateOrderStatus', data, { jobId: 'orphan', delay: 1_500 });
+    await waitUntil(async () => (await h.client.getCommand('orphan'))?.state === 'completed', 'the orphan was admitted and ran');
+    assert.deepEqual(await statuses('order-o'), [{ customerId: 'c', total: 1 }, { status: 'paid' }]);
+    assert.equal(await h.client.backlogSize(), 0);
+  });
+});
