@@ -51,7 +51,7 @@ export {
   type SubscribeOptions,
 } from './bus/event-bus.ts';
 export { InvalidStartPositionError, validateStartPosition, type StartPosition } from './bus/start-position.ts';
-export { InvalidBusNameError, PublishError, WrongLastSequenceError } from './bus/errors.ts';
+export { DurableConflictError, HistoryReadError, InvalidBusNameError, PublishError, UnknownChannelError, WrongLastSequenceError } from './bus/errors.ts';
 export { JetStreamBus, type JetStreamBusOptions } from './bus/jetstream-bus.ts';
 export { StanBus, type StanBusOptions } from './bus/stan-bus.ts';
 export { Relay, relayStatus, type RelayOptions } from './bus/relay.ts';

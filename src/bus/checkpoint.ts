@@ -44,14 +44,18 @@ export interface Lag {
   lagSeconds: number;
 }
 
-/** How far a checkpointed subscriber is behind the store. */
-export async function checkpointLag(db: Queryable, subscription: string): Promise<Lag> {
+/**
+ * How far a checkpointed subscriber is behind the store. With `eventTypes`, only events of those
+ * types count (a projection does not move its checkpoint for events it does not handle).
+ */
+export async function checkpointLag(db: Queryable, subscription: string, eventTypes?: string[]): Promise<Lag> {
   const position = await readCheckpoint(db, subscription);
   const { rows } = await db.query(
     `SELECT count(*)::bigint AS events,
             COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS seconds
-     FROM events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)`,
-    [String(position.transactionId), position.globalPosition],
+     FROM events WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+       AND ($3::text[] IS NULL OR event_type = ANY($3::text[]))`,
+    [String(position.transactionId), position.globalPosition, eventTypes ?? null],
   );
   return { position, lagEvents: Number(rows[0].events), lagSeconds: Math.max(0, Number(rows[0].seconds)) };
 }

@@ -5,6 +5,21 @@ export class InvalidBusNameError extends InvalidInputError {
   override readonly code = 'invalid_bus_name';
 }
 
+/** A subject outside this deployment's channels (see busSubjects). */
+export class UnknownChannelError extends InvalidInputError {
+  override readonly code = 'unknown_channel';
+}
+
+/** A durable name already in use on another channel: durable names are per consumer. */
+export class DurableConflictError extends EventStoreError {
+  override readonly code = 'durable_conflict';
+}
+
+/** Reading a channel's history could not reach its end (the server stopped delivering). */
+export class HistoryReadError extends EventStoreError {
+  override readonly code = 'history_read_failed';
+}
+
 /** The server did not store a published message (refused, timed out, connection gone). */
 export class PublishError extends EventStoreError {
   override readonly code: string = 'publish_failed';

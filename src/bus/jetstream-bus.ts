@@ -12,7 +12,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, createInbox, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { createLogger, type Logger } from '../logger.ts';
-import { PublishError, validateBusName, WrongLastSequenceError } from './errors.ts';
+import { DurableConflictError, HistoryReadError, PublishError, UnknownChannelError, validateBusName, WrongLastSequenceError } from './errors.ts';
 import {
   busSubjects,
   type BusMessage,
@@ -48,7 +48,9 @@ const NO_MESSAGE_FOUND = 10037;
 interface PendingAck {
   resolve(sequence: number): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  /** When the ack is overdue (ms since epoch). One sweeper checks them: no timer per message. */
+  deadline: number;
+  what: string;
 }
 
 /**
@@ -65,6 +67,7 @@ export class JetStreamBus implements EventBus {
   private readonly pending = new Map<number, PendingAck>();
   private nextAckId = 0;
   private ackSubscription: Subscription | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly subscriptions = new Set<BusSubscription>();
   private readonly log: Logger;
 
@@ -77,6 +80,38 @@ export class JetStreamBus implements EventBus {
     this.subjects = busSubjects(options.prefix);
     this.js = jetstream(nc);
     this.log = options.logger ?? createLogger({ name: `bus:${options.name}` });
+    void this.watchConnection();
+  }
+
+  /**
+   * On a disconnect or a reconnect, fail the publishes still waiting for an ack at once instead of
+   * after their timeout (a publish buffered across a reconnect may be stored or not, its ack may
+   * never come): the publisher re-reads the end of the stream and goes on, fencing keeps the order.
+   */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') {
+        this.log.warn('disconnected from NATS; reconnecting');
+        this.failPending('the connection to NATS was lost before the server acknowledged');
+      } else if (status.type === 'reconnect') {
+        this.log.info('reconnected to NATS');
+        this.failPending('reconnected to NATS: the outcome of this publish is unknown');
+      }
+    }
+  }
+
+  private failPending(reason: string): void {
+    for (const pending of this.pending.values()) pending.reject(new PublishError(reason));
+    this.pending.clear();
+  }
+
+  private failOverdue(): void {
+    const now = Date.now();
+    for (const [id, pending] of this.pending) {
+      if (pending.deadline > now) continue;
+      this.pending.delete(id);
+      pending.reject(new PublishError(`no ack from the server in time for ${pending.what}`));
+    }
   }
 
   static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
@@ -96,7 +131,7 @@ export class JetStreamBus implements EventBus {
     if (subject === this.subjects.events) return `${prefix}_events`;
     if (subject === this.subjects.deadLetter) return `${prefix}_deadletter`;
     if (subject.startsWith(`${prefix}.dispatch.`)) return `${prefix}_dispatch`;
-    throw new PublishError(`subject ${subject} is not a channel of prefix ${prefix}`);
+    throw new UnknownChannelError(`subject ${subject} is not a channel of prefix ${prefix}`);
   }
 
   async ensureChannels(): Promise<void> {
@@ -166,16 +201,12 @@ export class JetStreamBus implements EventBus {
     h.set('Nats-Msg-Id', message.msgId);
     if (expectedLastSequence !== undefined) h.set('Nats-Expected-Last-Sequence', String(expectedLastSequence));
     return new Promise<number>((resolve, reject) => {
-      const timeoutMs = this.options.publishTimeoutMs ?? 10_000;
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new PublishError(`no ack from the server within ${timeoutMs} ms for message ${message.msgId} on ${subject}`));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      const deadline = Date.now() + (this.options.publishTimeoutMs ?? 10_000);
+      this.pending.set(id, { resolve, reject, deadline, what: `message ${message.msgId} on ${subject}` });
+      this.sweeper ??= setInterval(() => this.failOverdue(), 250).unref();
       try {
         this.nc.publish(subject, message.data, { headers: h, reply: `${this.inbox}.${id}` });
       } catch (error) {
-        clearTimeout(timer);
         this.pending.delete(id);
         reject(new PublishError(`publish of ${message.msgId} on ${subject} failed`, { cause: error }));
       }
@@ -187,7 +218,6 @@ export class JetStreamBus implements EventBus {
     const pending = this.pending.get(id);
     if (!pending) return; // timed out already
     this.pending.delete(id);
-    clearTimeout(pending.timer);
     let reply: { seq?: number; error?: { code: number; err_code?: number; description: string } };
     try {
       reply = data.length === 0 ? { error: { code: 503, description: 'no responders: the stream is missing' } } : JSON.parse(new TextDecoder().decode(data));
@@ -219,7 +249,8 @@ export class JetStreamBus implements EventBus {
     const stream = this.streamOf(subject);
     await this.ensureConsumer(stream, subject, options);
     const consumer = await this.js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_messages: Math.max(16, options.maxInFlight ?? 1) });
+    // Short pull expiry: after a server restart the client notices the lost pull (missed heartbeats) in seconds.
+    const messages = await consumer.consume({ max_messages: Math.max(16, options.maxInFlight ?? 1), expires: 10_000 });
     const strict = (options.maxInFlight ?? 1) === 1;
     let lastAcked = 0;
     let failures = 0;
@@ -231,6 +262,10 @@ export class JetStreamBus implements EventBus {
           m.ack();
           continue;
         }
+        // A handler slower than the ack wait tells the server it is still working on the message,
+        // so it is not redelivered meanwhile.
+        const ackWaitMs = options.ackWaitMs ?? 30_000;
+        const working = setInterval(() => m.working(), Math.max(500, ackWaitMs / 2));
         try {
           await handler(toBusMessage(m));
           m.ack();
@@ -240,6 +275,8 @@ export class JetStreamBus implements EventBus {
           failures++;
           this.log.error({ err: error, subject, durable, sequence: m.seq }, 'handler failed; the message will be redelivered');
           m.nak(retryDelayMs(failures));
+        } finally {
+          clearInterval(working);
         }
       }
     })();
@@ -267,7 +304,7 @@ export class JetStreamBus implements EventBus {
     try {
       const info = await this.jsm.consumers.info(stream, options.durable);
       if (info.config.filter_subject !== subject) {
-        throw new PublishError(`durable ${options.durable} already reads ${info.config.filter_subject}, not ${subject}`);
+        throw new DurableConflictError(`durable ${options.durable} already reads ${info.config.filter_subject}, not ${subject}`);
       }
       return;
     } catch (error) {
@@ -292,6 +329,7 @@ export class JetStreamBus implements EventBus {
     // An ordered consumer: ephemeral, flow-controlled, no acks; the client recreates it on a gap.
     const consumer = await this.js.consumers.get(stream, { filter_subjects: subject, ...deliverPolicy(startAt) });
     let count = 0;
+    let emptyFetches = 0;
     for (;;) {
       const batch: BusMessage[] = [];
       let done = false;
@@ -306,8 +344,16 @@ export class JetStreamBus implements EventBus {
       }
       if (batch.length > 0) await onBatch(batch);
       count += batch.length;
-      // An empty fetch: nothing at or after the start position up to the end.
-      if (done || batch.length === 0) break;
+      if (done) break;
+      if (batch.length > 0) {
+        emptyFetches = 0;
+        continue;
+      }
+      // An empty fetch ends the read only when the server has nothing left for this consumer
+      // (nothing at or after the start position). A slow server or a consumer reset can also
+      // return nothing: never take that for the end, never return a partial history silently.
+      if ((await consumer.info()).num_pending === 0) break;
+      if (++emptyFetches >= 15) throw new HistoryReadError(`reading the history of ${subject} stalled after ${count} messages`);
     }
     await consumer.delete().catch(() => {});
     return count;
@@ -324,11 +370,8 @@ export class JetStreamBus implements EventBus {
 
   async close(): Promise<void> {
     for (const subscription of [...this.subscriptions]) await subscription.close();
-    for (const pending of this.pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(new PublishError('the bus was closed before the server acknowledged'));
-    }
-    this.pending.clear();
+    this.failPending('the bus was closed before the server acknowledged');
+    clearInterval(this.sweeper);
     if (!this.nc.isClosed()) await this.nc.close();
   }
 }

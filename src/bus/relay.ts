@@ -158,6 +158,7 @@ export class Relay {
   /** Where publishing goes on: after the event in the stream's last message. */
   private async resumePoint(): Promise<{ position: CommitPosition; sequence: number }> {
     const { bus } = this.options;
+    await bus.ensureChannels(); // the stream may have been deleted while the relay ran
     const last = await bus.lastMessage(bus.subjects.events);
     if (!last) {
       const checkpoint = await readCheckpoint(this.options.pool, this.name);

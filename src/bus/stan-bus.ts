@@ -31,6 +31,8 @@ export interface StanBusOptions {
 
 /** How long lastMessage() waits for the "last received" message of a channel before calling it empty. */
 const LAST_MESSAGE_WAIT_MS = 1500;
+/** readHistory stops when the channel stays quiet this long before reaching its end. */
+const HISTORY_IDLE_MS = 3000;
 
 interface LiveSubscription {
   subject: string;
@@ -169,7 +171,7 @@ export class StanBus implements EventBus {
       return;
     }
     try {
-      await live.handler({ subject: m.getSubject(), sequence, data: m.getRawData(), timestamp: m.getTimestamp(), redelivered: m.isRedelivered() });
+      await live.handler(toBusMessage(live.subject, m));
       m.ack();
       live.lastAcked = sequence;
     } catch (error) {
@@ -196,34 +198,37 @@ export class StanBus implements EventBus {
     const last = await this.lastMessage(subject);
     if (!last) return 0;
     const stan = await this.connected();
-    const opts = subscriptionOptions(stan, { durable: '', startAt, maxInFlight: 1000, ackWaitMs: 60_000 });
-    const sub = stan.subscribe(subject, opts);
+    // No durable: a throw-away subscription, acked batch by batch (max in flight is the read-ahead).
+    const sub = stan.subscribe(subject, subscriptionOptions(stan, { durable: '', startAt, maxInFlight: 1000, ackWaitMs: 60_000 }));
+    let pending: Message[] = [];
     let count = 0;
-    let batch: Array<{ message: BusMessage; raw: Message }> = [];
-    let chain = Promise.resolve();
+    let lastArrival = Date.now();
+    let seenEnd = false;
+    sub.on('message', (m: Message) => {
+      lastArrival = Date.now();
+      if (m.getSequence() > last.sequence) return;
+      pending.push(m);
+      if (m.getSequence() === last.sequence) seenEnd = true;
+    });
     try {
       await new Promise<void>((resolve, reject) => {
-        let idle = setTimeout(resolve, 3000);
-        const flush = async () => {
-          const taken = batch;
-          batch = [];
-          if (taken.length === 0) return;
-          await onBatch(taken.map((t) => t.message));
-          count += taken.length;
-          for (const t of taken) t.raw.ack();
+        sub.once('error', reject);
+        const flush = async (): Promise<void> => {
+          const taken = pending;
+          pending = [];
+          if (taken.length > 0) {
+            await onBatch(taken.map((m) => toBusMessage(subject, m)));
+            count += taken.length;
+            for (const m of taken) m.ack();
+          }
+          // Done at the end message, or when the channel stays quiet before it (nothing at or
+          // after the start position, or messages removed by channel limits).
+          if (seenEnd && pending.length === 0) resolve();
+          else if (Date.now() - lastArrival > HISTORY_IDLE_MS && pending.length === 0) resolve();
+          else setTimeout(() => flush().catch(reject), taken.length >= 500 ? 0 : 50);
         };
-        sub.on('error', reject);
-        sub.on('message', (m: Message) => {
-          clearTimeout(idle);
-          if (m.getSequence() > last.sequence) return;
-          batch.push({ message: { subject, sequence: m.getSequence(), data: m.getRawData(), timestamp: m.getTimestamp(), redelivered: m.isRedelivered() }, raw: m });
-          const end = m.getSequence() === last.sequence;
-          if (end || batch.length >= 500) chain = chain.then(flush).then(() => (end ? resolve() : undefined), reject);
-          // A channel that goes quiet before the end (messages expired by limits): stop after a pause.
-          if (!end) idle = setTimeout(() => chain.then(flush).then(resolve, reject), 3000);
-        });
+        setTimeout(() => flush().catch(reject), 50);
       });
-      await chain;
     } finally {
       sub.unsubscribe();
     }
@@ -281,6 +286,10 @@ export class StanBus implements EventBus {
   }
 }
 
+function toBusMessage(subject: string, m: Message): BusMessage {
+  return { subject, sequence: m.getSequence(), data: m.getRawData(), timestamp: m.getTimestamp(), redelivered: m.isRedelivered() };
+}
+
 function openStan(options: StanBusOptions): Promise<Stan> {
   return new Promise((resolve, reject) => {
     const stan = stanClient.connect(options.clusterId, options.clientId, {
@@ -296,7 +305,7 @@ function openStan(options: StanBusOptions): Promise<Stan> {
 }
 
 /** Manual acks, max in flight (default 1), ack wait in whole seconds >= 1, start position. */
-function subscriptionOptions(stan: Stan, options: SubscribeOptions): SubscriptionOptions {
+export function subscriptionOptions(stan: Pick<Stan, 'subscriptionOptions'>, options: SubscribeOptions): SubscriptionOptions {
   const opts = stan.subscriptionOptions().setManualAckMode(true).setMaxInFlight(options.maxInFlight ?? 1);
   opts.setAckWait(Math.max(1, Math.ceil((options.ackWaitMs ?? 30_000) / 1000)) * 1000);
   if (options.durable) opts.setDurableName(options.durable);

@@ -74,7 +74,10 @@ export class Projector {
   }
 }
 
-/** How far a projection's checkpoint is behind the store (events and seconds). */
-export function subscriptionLag(db: Queryable, name: string): Promise<Lag> {
-  return checkpointLag(db, name);
+/**
+ * How far a projection's checkpoint is behind the store (events and seconds). Pass the
+ * projection's event types to count only those: its checkpoint does not move for other types.
+ */
+export function subscriptionLag(db: Queryable, name: string, eventTypes?: string[]): Promise<Lag> {
+  return checkpointLag(db, name, eventTypes);
 }

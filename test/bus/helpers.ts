@@ -2,7 +2,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createEventBus, type EventBus } from '../../src/bus/event-bus.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import type pg from 'pg';
-import { uniqueName } from '../support/database.ts';
+import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
 import { jsonEvent } from '../support/events.ts';
 
 /** A JetStream bus on the shared server under a random prefix; destroy() deletes its streams. */
@@ -38,4 +38,19 @@ export async function writeOrders(pool: pg.Pool, options: { orders: number; upda
   };
   await Promise.all(Array.from({ length: options.writers }, writer));
   return written;
+}
+
+export type TestBus = Awaited<ReturnType<typeof createTestBus>>;
+
+/** A migrated database of its own and a JetStream bus under a random prefix, for one test file. */
+export async function openDatabaseAndBus(options: { natsUrl?: string; sql?: string } = {}): Promise<{ db: TestDatabase; bus: TestBus }> {
+  const db = await createTestDatabase();
+  if (options.sql) await db.pool.query(options.sql);
+  return { db, bus: await createTestBus(options.natsUrl ? { natsUrl: options.natsUrl } : {}) };
+}
+
+/** Deletes the bus's streams and drops the database. */
+export async function closeDatabaseAndBus(db: TestDatabase | undefined, bus: TestBus | undefined): Promise<void> {
+  await bus?.destroy();
+  await db?.drop();
 }

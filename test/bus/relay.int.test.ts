@@ -1,23 +1,26 @@
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { WrongLastSequenceError } from '../../src/bus/errors.ts';
 import { after, before, test } from 'node:test';
 import { decodeEvent } from '../../src/envelope/codec.ts';
 import { Relay, relayStatus } from '../../src/bus/relay.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createTestBus, writeOrders } from './helpers.ts';
+import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from './helpers.ts';
 
 let db: TestDatabase;
-let bus: Awaited<ReturnType<typeof createTestBus>>;
+let bus: TestBus;
 
 before(async () => {
-  db = await createTestDatabase();
-  bus = await createTestBus();
+  ({ db, bus } = await openDatabaseAndBus());
 });
 after(async () => {
-  await bus.destroy();
-  await db.drop();
+  await closeDatabaseAndBus(db, bus);
 });
 
 async function readLog(): Promise<RecordedEvent[]> {
@@ -55,4 +58,34 @@ test('the relay publishes every committed event once, in commit order, while wri
   const status = await relayStatus(db.pool, bus.subjects.prefix);
   assert.deepEqual(status.position, { transactionId: expected.at(-1)!.transactionId, globalPosition: expected.at(-1)!.globalPosition });
   assert.equal(status.lagSeconds, 0);
+});
+
+const RELAY_WORKER = fileURLToPath(new URL('../../workers/relay.ts', import.meta.url));
+
+test('a relay process SIGKILLed at random points, again and again, loses nothing and reorders nothing', async () => {
+  const before = (await storeInCommitOrder()).length;
+  const writing = writeOrders(db.pool, { orders: 300, updates: 3, writers: 6 });
+  const env = { ...process.env, DATABASE_URL: db.url, NATS_PREFIX: bus.subjects.prefix, EVENT_BUS: 'jetstream', LOG_LEVEL: 'fatal' };
+  for (let round = 0; round < 4; round++) {
+    const child = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
+    await sleep(800 + Math.floor(Math.random() * 1200));
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  }
+  const written = await writing;
+  // The last one stops gracefully on SIGTERM, with exit code 0.
+  const last = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
+  await waitUntil(async () => (await relayStatus(db.pool, bus.subjects.prefix)).lagEvents === 0, 'relay caught up', 120_000);
+  await waitUntil(async () => (await readLog()).length === before + written, 'the log holds every event', 30_000);
+  last.kill('SIGTERM');
+  const [code] = await once(last, 'exit');
+  assert.equal(code, 0);
+  assert.deepEqual((await readLog()).map((e) => e.eventId), (await storeInCommitOrder()).map((e) => e.eventId));
+});
+
+test('fencing: a publish that does not follow the stream sequence it expects is refused and not stored', async () => {
+  const end = (await bus.lastMessage(bus.subjects.events))!.sequence;
+  const message = { data: Buffer.from('stale'), msgId: 'stale-relay-1' };
+  await assert.rejects(bus.publishBatch(bus.subjects.events, [message], { expectedLastSequence: end - 1 }), WrongLastSequenceError);
+  assert.equal((await bus.lastMessage(bus.subjects.events))!.sequence, end);
 });
