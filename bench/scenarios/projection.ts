@@ -6,14 +6,13 @@ import { ordersProjection } from '../../src/projections/orders-projection.ts';
 import { Projector } from '../../src/projections/projector.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { EventStore } from '../../src/store/event-store.ts';
-import { START } from '../../src/store/types.ts';
 import type { BenchContext } from '../support/bench-context.ts';
-import { quietLogger, withBenchBus } from '../support/bench-bus.ts';
-import { withBenchDatabase } from '../support/bench-database.ts';
-import { median, nowMs, round, summarizeLatencies } from '../support/percentiles.ts';
+import { quietLogger, withStoreAndBus } from '../support/bench-bus.ts';
+import { type EventRun, summarizeEventRuns } from '../support/event-runs.ts';
+import { nowMs } from '../support/percentiles.ts';
 import { alternateRounds } from '../support/rounds.ts';
-import type { ContenderResult, Scenario } from '../support/scenario-result.ts';
-import { fillOrders, writeSteadily } from '../workload/order-events.ts';
+import type { Scenario } from '../support/scenario-result.ts';
+import { fillOrders, readEvents, writeSteadily } from '../workload/order-events.ts';
 import { boundTarget } from './targets.ts';
 
 /** Scenario 6: the orders projection, rebuilt (exactly-once checkpointing) and live. */
@@ -26,9 +25,7 @@ const FROM_NATS = 'ours: rebuild from NATS';
 const PER_EVENT = 'one transaction per event';
 const LIVE = `ours: live Relay + Projector @${LIVE_RATE}/s`;
 
-interface ProjectionRun {
-  eventsPerSecond: number;
-  latenciesMs: number[];
+interface ProjectionRun extends EventRun {
   /** Orders whose projected version differs from their stream's version after the run. */
   mismatches: number;
 }
@@ -36,7 +33,7 @@ interface ProjectionRun {
 interface ProjectionContender {
   name: string;
   description: string;
-  run(store: EventStore, pool: pg.Pool, bus: EventBus, events: number, seconds: number): Promise<Omit<ProjectionRun, 'mismatches'>>;
+  run(store: EventStore, pool: pg.Pool, bus: EventBus, events: number, seconds: number): Promise<EventRun>;
 }
 
 const CONTENDERS: ProjectionContender[] = [
@@ -63,7 +60,7 @@ const CONTENDERS: ProjectionContender[] = [
     async run(store, pool, _bus, total) {
       const events = Math.min(total, PER_EVENT_MAX);
       await fillOrders(store, events);
-      const all = await store.readAll({ after: START, limit: events });
+      const all = await readEvents(store, events, 1_000);
       return timedRebuild(events, async () => {
         for (const event of all) await applyEvents(pool, ordersProjection, [event]);
       });
@@ -106,39 +103,26 @@ export const projection: Scenario = {
       CONTENDERS.map((c) => ({
         name: c.name,
         run: () =>
-          withBenchDatabase((db) =>
-            withBenchBus(options.natsUrl, async (bus) => {
-              const store = new EventStore(db.pool);
-              const result = await c.run(store, db.pool, bus, events, seconds);
-              return { ...result, mismatches: await countMismatches(db.pool) };
-            }),
-          ),
+          withStoreAndBus(options.natsUrl, async (store, pool, bus) => {
+            const result = await c.run(store, pool, bus, events, seconds);
+            return { ...result, mismatches: await countMismatches(pool) };
+          }),
       })),
       options.rounds,
       (name, round, r) => log(`projection round ${round + 1} ${name}: ${Math.round(r.eventsPerSecond)} events/s, ${r.mismatches} mismatches`),
     );
-    const contenders: ContenderResult[] = CONTENDERS.map((c) => {
+    const contenders = CONTENDERS.map((c) => {
       const mine = runs.get(c.name)!;
-      const latency = summarizeLatencies(mine.flatMap((r) => r.latenciesMs));
-      return {
-        name: c.name,
-        description: c.description,
-        figures: {
-          eventsPerSecond: round(median(mine.map((r) => r.eventsPerSecond)), 0),
-          ...(c.name === LIVE ? { p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, p99Ms: latency.p99Ms } : {}),
-          mismatches: mine.reduce((sum, r) => sum + r.mismatches, 0),
-        },
-        rounds: mine.map((r) => ({ eventsPerSecond: round(r.eventsPerSecond, 0) })),
-      };
+      return summarizeEventRuns(c, mine, 'live', { mismatches: mine.reduce((sum, r) => sum + r.mismatches, 0) });
     });
     return {
       title: 'Scenario 6: orders projection, rebuild and live',
       params: { events, liveRate: LIVE_RATE, liveSeconds: seconds, rounds: options.rounds },
       columns: [
         { key: 'eventsPerSecond', label: 'events/s' },
-        { key: 'p50Ms', label: 'live p50 ms' },
-        { key: 'p95Ms', label: 'live p95 ms' },
-        { key: 'p99Ms', label: 'live p99 ms' },
+        { key: 'liveP50Ms', label: 'live p50 ms' },
+        { key: 'liveP95Ms', label: 'live p95 ms' },
+        { key: 'liveP99Ms', label: 'live p99 ms' },
         { key: 'mismatches', label: 'view != stream' },
       ],
       contenders,
@@ -152,7 +136,7 @@ export const projection: Scenario = {
   },
 };
 
-async function timedRebuild(events: number, rebuild: () => Promise<unknown>): Promise<Omit<ProjectionRun, 'mismatches'>> {
+async function timedRebuild(events: number, rebuild: () => Promise<unknown>): Promise<EventRun> {
   const started = nowMs();
   await rebuild();
   return { eventsPerSecond: events / ((nowMs() - started) / 1000), latenciesMs: [] };

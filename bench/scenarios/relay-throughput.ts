@@ -5,11 +5,11 @@ import { decodeEvent, encodeEvent } from '../../src/envelope/codec.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { START, type CommitPosition } from '../../src/store/types.ts';
 import type { BenchContext } from '../support/bench-context.ts';
-import { withBenchBus, quietLogger } from '../support/bench-bus.ts';
-import { withBenchDatabase } from '../support/bench-database.ts';
-import { median, nowMs, round, summarizeLatencies } from '../support/percentiles.ts';
+import { quietLogger, withStoreAndBus } from '../support/bench-bus.ts';
+import { type EventRun, summarizeEventRuns } from '../support/event-runs.ts';
+import { nowMs } from '../support/percentiles.ts';
 import { alternateRounds } from '../support/rounds.ts';
-import type { ContenderResult, Scenario } from '../support/scenario-result.ts';
+import type { Scenario } from '../support/scenario-result.ts';
 import { fillOrders, writeSteadily } from '../workload/order-events.ts';
 import { boundTarget } from './targets.ts';
 
@@ -18,11 +18,6 @@ import { boundTarget } from './targets.ts';
 const STEADY_RATE = 1_000;
 const RELAY = 'ours: Relay (windowed publishes)';
 const NAIVE = 'naive relay (each publish awaited)';
-
-interface RelayRun {
-  eventsPerSecond: number;
-  lagMs: number[];
-}
 
 /** A running relay: ours, or the naive loop it is compared with. */
 interface RunningRelay {
@@ -70,40 +65,27 @@ export const relayThroughput: Scenario = {
   async run({ options, log }: BenchContext) {
     const events = options.events;
     const steadySeconds = options.steadySeconds;
-    const runs = await alternateRounds(
+    const runs = await alternateRounds<EventRun>(
       CONTENDERS.map((c) => ({
         name: c.name,
         run: () =>
-          withBenchDatabase((db) =>
-            withBenchBus(options.natsUrl, async (bus) => {
-              const store = new EventStore(db.pool);
-              await fillOrders(store, events);
-              const started = nowMs();
-              const relay = await c.start(store, db.pool, bus);
-              try {
-                await waitForSequence(bus, events);
-                const eventsPerSecond = events / ((nowMs() - started) / 1000);
-                const lagMs = await measureLag(store, bus, events, steadySeconds);
-                return { eventsPerSecond, lagMs };
-              } finally {
-                await relay.stop();
-              }
-            }),
-          ),
+          withStoreAndBus(options.natsUrl, async (store, pool, bus) => {
+            await fillOrders(store, events);
+            const started = nowMs();
+            const relay = await c.start(store, pool, bus);
+            try {
+              await waitForSequence(bus, events);
+              const eventsPerSecond = events / ((nowMs() - started) / 1000);
+              return { eventsPerSecond, latenciesMs: await measureLag(store, bus, events, steadySeconds) };
+            } finally {
+              await relay.stop();
+            }
+          }),
       })),
       options.rounds,
       (name, round, r) => log(`relay-throughput round ${round + 1} ${name}: ${Math.round(r.eventsPerSecond)} events/s`),
     );
-    const contenders: ContenderResult[] = CONTENDERS.map((c) => {
-      const mine = runs.get(c.name)!;
-      const lag = summarizeLatencies(mine.flatMap((r) => r.lagMs));
-      return {
-        name: c.name,
-        description: c.description,
-        figures: { eventsPerSecond: round(median(mine.map((r) => r.eventsPerSecond)), 0), lagP50Ms: lag.p50Ms, lagP95Ms: lag.p95Ms, lagP99Ms: lag.p99Ms },
-        rounds: mine.map((r) => ({ eventsPerSecond: round(r.eventsPerSecond, 0) })),
-      };
-    });
+    const contenders = CONTENDERS.map((c) => summarizeEventRuns(c, runs.get(c.name)!, 'lag'));
     return {
       title: 'Scenario 5: relay, store -> NATS JetStream',
       params: { events, steadyRate: STEADY_RATE, steadySeconds, rounds: options.rounds },

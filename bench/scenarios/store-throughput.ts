@@ -1,11 +1,12 @@
 import { EventStore } from '../../src/store/event-store.ts';
-import type { AppendRequest, CommitPosition } from '../../src/store/types.ts';
-import { START } from '../../src/store/types.ts';
+import type { AppendRequest } from '../../src/store/types.ts';
 import type { BenchContext } from '../support/bench-context.ts';
 import { withBenchDatabase } from '../support/bench-database.ts';
-import { median, nowMs, round, summarizeLatencies } from '../support/percentiles.ts';
+import { type EventRun, summarizeEventRuns } from '../support/event-runs.ts';
+import { nowMs } from '../support/percentiles.ts';
 import { alternateRounds, type RoundContender } from '../support/rounds.ts';
-import type { ContenderResult, Scenario } from '../support/scenario-result.ts';
+import type { Scenario } from '../support/scenario-result.ts';
+import { readEvents } from '../workload/order-events.ts';
 
 /** Scenario 4: the store alone. Append events/s, one event per call and batched; readAll events/s. */
 
@@ -16,10 +17,7 @@ const READ_PAGE = 1_000;
 const SINGLE_MAX = 5_000;
 const DATA = Buffer.from(JSON.stringify({ status: 'shipped', note: 'benchmark event payload of a typical size' }));
 
-interface StoreRun {
-  eventsPerSecond: number;
-  latenciesMs: number[];
-}
+type StoreRun = EventRun;
 
 interface StoreContender {
   name: string;
@@ -47,21 +45,7 @@ export const storeThroughput: Scenario = {
     const runs = await alternateRounds(contenders, options.rounds, (name, round, r) =>
       log(`store-throughput round ${round + 1} ${name}: ${Math.round(r.eventsPerSecond)} events/s`),
     );
-    const results: ContenderResult[] = CONTENDERS.map((c) => {
-      const mine = runs.get(c.name)!;
-      const latency = summarizeLatencies(mine.flatMap((r) => r.latenciesMs));
-      return {
-        name: c.name,
-        description: c.description,
-        figures: {
-          eventsPerSecond: round(median(mine.map((r) => r.eventsPerSecond)), 0),
-          callP50Ms: latency.p50Ms,
-          callP95Ms: latency.p95Ms,
-          callP99Ms: latency.p99Ms,
-        },
-        rounds: mine.map((r) => ({ eventsPerSecond: round(r.eventsPerSecond, 0) })),
-      };
-    });
+    const results = CONTENDERS.map((c) => summarizeEventRuns(c, runs.get(c.name)!, 'call'));
     return {
       title: 'Scenario 4: event store append and readAll',
       params: { events, aggregates: AGGREGATES, batch: BATCH, readPage: READ_PAGE, rounds: options.rounds },
@@ -126,21 +110,13 @@ async function measureAppendMany(store: EventStore, events: number, clients: num
 async function measureReadAll(store: EventStore, events: number): Promise<StoreRun> {
   for (const batch of makeBatches(events)) await store.appendMany(batch.map((aggregate) => request(aggregate, 'any')));
   const latenciesMs: number[] = [];
-  let read = 0;
-  const run = await timed(events, latenciesMs, async () => {
-    let after: CommitPosition = START;
-    for (;;) {
-      const started = nowMs();
-      const page = await store.readAll({ after, limit: READ_PAGE });
+  let started = nowMs();
+  return timed(events, latenciesMs, () =>
+    readEvents(store, events, READ_PAGE, () => {
       latenciesMs.push(nowMs() - started);
-      if (page.length === 0) break;
-      read += page.length;
-      const last = page.at(-1)!;
-      after = { transactionId: last.transactionId, globalPosition: last.globalPosition };
-    }
-  });
-  if (read !== events) throw new Error(`readAll returned ${read} events, expected ${events}`);
-  return run;
+      started = nowMs();
+    }),
+  );
 }
 
 /**

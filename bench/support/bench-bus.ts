@@ -1,7 +1,9 @@
 import { loadConfig } from '../../src/config.ts';
 import { createEventBus, type EventBus } from '../../src/bus/event-bus.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
-import { uniqueName } from './bench-database.ts';
+import type pg from 'pg';
+import { EventStore } from '../../src/store/event-store.ts';
+import { uniqueName, withBenchDatabase } from './bench-database.ts';
 
 /** Logs of the code under measurement stay quiet: stdout carries the tables. */
 export const quietLogger = (name: string): Logger => createLogger({ name, level: 'silent' });
@@ -19,4 +21,9 @@ export async function withBenchBus<T>(natsUrl: string, fn: (bus: EventBus) => Pr
     await bus.destroyChannels();
     await bus.close();
   }
+}
+
+/** A fresh database (its store and pool) and a bus of its own for one run; both removed afterwards. */
+export function withStoreAndBus<T>(natsUrl: string, fn: (store: EventStore, pool: pg.Pool, bus: EventBus) => Promise<T>): Promise<T> {
+  return withBenchDatabase((db) => withBenchBus(natsUrl, (bus) => fn(new EventStore(db.pool), db.pool, bus)));
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../../src/store/event-store.ts';
-import type { AppendRequest } from '../../src/store/types.ts';
+import { START, type AppendRequest, type CommitPosition, type RecordedEvent } from '../../src/store/types.ts';
 
 const EVENTS_PER_ORDER = 10;
 const BATCH = 500;
@@ -64,4 +64,32 @@ export async function writeSteadily(store: EventStore, perSecond: number, second
     await sleep(10);
   }
   return written;
+}
+
+/**
+ * Reads `count` events in commit order, in pages. An empty page before the end is not the end:
+ * readAll holds back events of transactions newer than the oldest one still running anywhere in
+ * the cluster (the xmin rule), and this PostgreSQL is shared, so wait for them.
+ */
+export async function readEvents(
+  store: EventStore,
+  count: number,
+  page: number,
+  onPage: (events: RecordedEvent[]) => void | Promise<void> = () => {},
+): Promise<RecordedEvent[]> {
+  const all: RecordedEvent[] = [];
+  let after: CommitPosition = START;
+  const deadline = Date.now() + 120_000;
+  while (all.length < count) {
+    const events = await store.readAll({ after, limit: Math.min(page, count - all.length) });
+    if (events.length === 0) {
+      if (Date.now() > deadline) throw new Error(`readAll returned ${all.length} of ${count} events within 120 s`);
+      await sleep(5);
+      continue;
+    }
+    await onPage(events);
+    all.push(...events);
+    after = events.at(-1)!;
+  }
+  return all;
 }
