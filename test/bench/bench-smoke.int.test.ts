@@ -25,7 +25,7 @@ describe('npm run bench (tiny sizes)', () => {
     ]);
     results = await runBench(options, () => {});
     await writeJson(options.out, results, results.map((r) => r.scenario));
-  });
+  }, { timeout: 900_000 }); // every scenario end to end: minutes on a busy 2-core machine
 
   after(async () => {
     await rm(dir, { recursive: true, force: true });
