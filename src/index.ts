@@ -69,6 +69,7 @@ export { CommandClient, type CommandClientOptions, type CommandState, type Comma
 export type { CommandJobData, SendCommand } from './commands/command-job.ts';
 export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/command-worker.ts';
 export {
+  CommandClientClosedError,
   CommandFailedError,
   CommandTimeoutError,
   DomainRejectionError,

@@ -1,6 +1,6 @@
 import { AggregateTypeMismatchError } from '../errors.ts';
 import type { EventStore } from '../store/event-store.ts';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../store/types.ts';
+import type { EventMetadata, NewEvent, RecordedEvent, Snapshot } from '../store/types.ts';
 import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
 
 /** An aggregate's current state, folded from its snapshot and events. */
@@ -12,39 +12,57 @@ export interface LoadedAggregate<State = unknown> {
 }
 
 const JSON_TYPE = 'application/json';
-const PAGE = 1000;
+/** Events read per round trip when folding a stream. */
+export const PAGE = 1000;
+
+/** The parts of a stored event that folding needs. */
+export type FoldableEvent = Pick<RecordedEvent, 'aggregateType' | 'eventType' | 'eventVersion' | 'data' | 'contentType'>;
 
 /**
  * Loads an aggregate: the latest snapshot (if any, and of this aggregate type) plus the events
- * after it, else the whole stream, folded with `evolve`. Given `from` (a state known to be of an
- * earlier version, e.g. a stale cache entry), only the events after it are read.
+ * after it, else the whole stream, folded with `evolve`.
  * @throws AggregateTypeMismatchError when the stream belongs to another aggregate type
  */
 export async function loadAggregate<State>(
   store: EventStore,
   definition: AggregateDefinition<State>,
   aggregateId: string,
-  from?: LoadedAggregate<State>,
 ): Promise<LoadedAggregate<State>> {
-  let state = from ? from.state : definition.initialState();
-  let version = from ? from.version : 0;
-  const snapshot = from ? undefined : await store.loadSnapshot(aggregateId);
+  return foldStream(store, definition, aggregateId, startingPoint(definition, await store.loadSnapshot(aggregateId)));
+}
+
+/** Where folding starts: the snapshot, when it is a JSON snapshot of this aggregate type, else the initial state. */
+export function startingPoint<State>(definition: AggregateDefinition<State>, snapshot: Snapshot | undefined): LoadedAggregate<State> {
   if (snapshot && snapshot.aggregateType === definition.type && snapshot.contentType === JSON_TYPE) {
-    state = JSON.parse(Buffer.from(snapshot.state).toString('utf8')) as State;
-    version = snapshot.version;
+    return { aggregateType: definition.type, state: JSON.parse(Buffer.from(snapshot.state).toString('utf8')) as State, version: snapshot.version };
   }
+  return { aggregateType: definition.type, state: definition.initialState(), version: 0 };
+}
+
+/**
+ * Folds the events after `from` into it: `firstPage` when the caller already read them (at most
+ * PAGE), then page by page from the store until a page comes back short.
+ */
+export async function foldStream<State>(
+  store: EventStore,
+  definition: AggregateDefinition<State>,
+  aggregateId: string,
+  from: LoadedAggregate<State>,
+  firstPage?: FoldableEvent[],
+): Promise<LoadedAggregate<State>> {
+  let { state, version } = from;
+  let page = firstPage ?? (await store.readStream(aggregateId, { fromVersion: version + 1, limit: PAGE }));
   for (;;) {
-    const events = await store.readStream(aggregateId, { fromVersion: version + 1, limit: PAGE });
-    for (const event of events) {
+    for (const event of page) {
       if (event.aggregateType !== definition.type) {
         throw new AggregateTypeMismatchError(aggregateId, definition.type, event.aggregateType);
       }
       state = definition.evolve(state, { type: event.eventType, data: decodeEventData(event) });
       version = event.eventVersion;
     }
-    if (events.length < PAGE) break;
+    if (page.length < PAGE) return { aggregateType: definition.type, state, version };
+    page = await store.readStream(aggregateId, { fromVersion: version + 1, limit: PAGE });
   }
-  return { aggregateType: definition.type, state, version };
 }
 
 /** Folds newly decided events into a state, the way a reload would. */
@@ -68,6 +86,6 @@ export function snapshotOf(aggregateId: string, loaded: LoadedAggregate) {
   };
 }
 
-function decodeEventData(event: RecordedEvent): unknown {
+function decodeEventData(event: FoldableEvent): unknown {
   return event.contentType === JSON_TYPE ? JSON.parse(Buffer.from(event.data).toString('utf8')) : event.data;
 }

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { CommandOutcome } from '../envelope/codec.ts';
 import { EventStore } from '../store/event-store.ts';
 import { toCommandJob, validateCommandId, type CommandJobData, type SendCommand } from './command-job.ts';
-import { CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
+import { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
 import { CommandGate, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
 import { outcomeFromRecord, parseRejection } from './outcome.ts';
@@ -62,6 +62,9 @@ export class CommandClient {
   constructor(private readonly options: CommandClientOptions) {
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
+    // ioredis reconnects by itself; while Redis is away, calls fail and their callers get the error.
+    this.redis.on('error', () => {});
+    this.queue.on('error', () => {});
     this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
     this.store = new EventStore(options.pool);
     this.maxCommandBytes = options.maxCommandBytes ?? 1024 * 1024;
@@ -108,11 +111,15 @@ export class CommandClient {
     validateCommandId(commandId);
     const recorded = await this.store.getProcessedCommand(commandId);
     if (recorded) return outcomeFromRecord(recorded);
-    const outcome = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
+    const { outcome, waiter } = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
     outcome.catch(() => {}); // observed below; avoids an unhandled rejection while send() runs
-    await (await this.queueEvents()).waitUntilReady();
-    await this.send({ ...command, commandId });
-    await this.settleIfFinished(commandId);
+    try {
+      await (await this.queueEvents()).waitUntilReady();
+      await this.send({ ...command, commandId });
+      await this.settleIfFinished(commandId);
+    } catch (error) {
+      waiter.reject(error); // not queued (bad command, Redis away): stop waiting, report why
+    }
     return outcome;
   }
 
@@ -159,7 +166,7 @@ export class CommandClient {
 
   async close(): Promise<void> {
     for (const [commandId, waiters] of this.waiters) {
-      for (const w of waiters) w.reject(new CommandTimeoutError(commandId, 0));
+      for (const w of [...waiters]) w.reject(new CommandClientClosedError(commandId));
     }
     this.waiters.clear();
     if (this.events) await (await this.events).close();
@@ -167,8 +174,9 @@ export class CommandClient {
     this.redis.disconnect();
   }
 
-  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): Promise<CommandOutcome> {
-    return new Promise<CommandOutcome>((resolve, reject) => {
+  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
+    let waiter!: Waiter;
+    const outcome = new Promise<CommandOutcome>((resolve, reject) => {
       const waiters = this.waiters.get(commandId) ?? new Set<Waiter>();
       this.waiters.set(commandId, waiters);
       const done = () => {
@@ -176,7 +184,7 @@ export class CommandClient {
         waiters.delete(waiter);
         if (waiters.size === 0) this.waiters.delete(commandId);
       };
-      const waiter: Waiter = {
+      waiter = {
         aggregateId,
         resolve: (o) => (done(), resolve(o)),
         reject: (e) => (done(), reject(e)),
@@ -184,6 +192,7 @@ export class CommandClient {
       const timer = setTimeout(() => waiter.reject(new CommandTimeoutError(commandId, timeoutMs)), timeoutMs);
       waiters.add(waiter);
     });
+    return { outcome, waiter };
   }
 
   /** Covers a job that finished before the event listener was ready (or an id that ran before). */

@@ -5,9 +5,10 @@ import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, In
 import type { Logger } from '../logger.ts';
 import { EventStore } from '../store/event-store.ts';
 import type { ProcessedCommand } from '../store/types.ts';
-import type { AggregateDefinition } from './aggregate.ts';
+import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
 import { AggregateCache } from './aggregate-cache.ts';
-import { evolveAll, loadAggregate, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
+import { AggregateLoader } from './aggregate-loader.ts';
+import { evolveAll, foldStream, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
 import { AppendBatcher } from './append-batcher.ts';
 import type { CommandJobData } from './command-job.ts';
 import { DomainRejectionError } from './errors.ts';
@@ -26,7 +27,8 @@ export interface CommandExecutorOptions {
 
 /** A decision that fails the job at once: BullMQ does not retry an UnrecoverableError. */
 export class CommandRejected extends UnrecoverableError {
-  constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number) {
+  /** `version`: the aggregate's version the rejection was decided on, when known for sure. */
+  constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number | undefined) {
     super(rejectionMessage(outcome.code, outcome.reason));
   }
 }
@@ -44,12 +46,14 @@ const CATCH_UP_LIMIT = 1_000;
 export class CommandExecutor {
   private readonly store: EventStore;
   private readonly batcher: AppendBatcher;
+  private readonly loader: AggregateLoader;
   private readonly cache: AggregateCache;
   private readonly snapshotEvery: number;
 
   constructor(private readonly options: CommandExecutorOptions) {
     this.store = new EventStore(options.pool, { maxEventBytes: options.maxEventBytes });
     this.batcher = new AppendBatcher(this.store, { maxEventBytes: options.maxEventBytes });
+    this.loader = new AggregateLoader(options.pool, this.store);
     this.cache = new AggregateCache(options.cacheSize ?? 10_000);
     this.snapshotEvery = options.snapshotEvery ?? 100;
   }
@@ -62,23 +66,17 @@ export class CommandExecutor {
       try {
         loaded = await this.load(definition, command.aggregateId, gateVersion);
       } catch (error) {
-        if (error instanceof AggregateTypeMismatchError) return this.reject(command, 0, error.code, error.message);
+        if (error instanceof AggregateTypeMismatchError) return this.reject(command, undefined, error.code, error.message);
         throw error;
       }
-      if (command.expectedVersion !== undefined && command.expectedVersion !== loaded.version) {
-        const conflict = new ConcurrencyError(command.aggregateId, command.expectedVersion, loaded.version);
-        return this.reject(command, loaded.version, 'concurrency', conflict.message);
-      }
-      let decided;
       try {
-        decided = definition.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
-      } catch (error) {
-        if (error instanceof DomainRejectionError) return this.reject(command, loaded.version, error.code, error.reason);
-        // decide is a pure function: running it again gives the same error, so do not retry.
-        throw new UnrecoverableError(`${definition.type}.decide threw on ${command.commandType}: ${(error as Error).message}`);
-      }
-      try {
-        return await this.append(definition, command, loaded, decided);
+        const decision = this.decide(definition, command, loaded);
+        if (Array.isArray(decision)) return await this.append(definition, command, loaded, decision);
+        // A rejection writes no events, so no compare-and-set checks the state it was decided on:
+        // check the version here, or a write from outside the queue could make it a wrong one.
+        const actual = await this.store.streamVersion(command.aggregateId);
+        if (actual !== loaded.version) throw new ConcurrencyError(command.aggregateId, loaded.version, actual);
+        return await this.reject(command, loaded.version, decision.code, decision.reason);
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || run.conflicts >= maxConflicts) throw error;
         // Something outside the queue wrote to the aggregate: reload and decide again.
@@ -89,10 +87,25 @@ export class CommandExecutor {
     }
   }
 
+  /** The decided events, or the rejection (a domain rejection, or the producer's expected version not matching). */
+  private decide(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate): DomainEvent[] | { code: string; reason: string } {
+    if (command.expectedVersion !== undefined && command.expectedVersion !== loaded.version) {
+      const conflict = new ConcurrencyError(command.aggregateId, command.expectedVersion, loaded.version);
+      return { code: 'concurrency', reason: conflict.message };
+    }
+    try {
+      return definition.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
+    } catch (error) {
+      if (error instanceof DomainRejectionError) return { code: error.code, reason: error.reason };
+      // decide is a pure function: running it again gives the same error, so do not retry.
+      throw new UnrecoverableError(`${definition.type}.decide threw on ${command.commandType}: ${(error as Error).message}`);
+    }
+  }
+
   /**
    * The aggregate's current state. The cached state is used when its version is the one the gate
    * recorded after the aggregate's previous command, or (when the gate does not know it) the one
-   * in the store; otherwise the aggregate is loaded from its snapshot and events.
+   * in the store; otherwise the aggregate is loaded from its snapshot and events (AggregateLoader).
    */
   private async load(definition: AggregateDefinition, aggregateId: string, gateVersion: number | undefined): Promise<LoadedAggregate> {
     const cached = this.cache.get(aggregateId);
@@ -104,12 +117,12 @@ export class CommandExecutor {
       // not the whole stream (with N processes a hot aggregate's cache is stale most of the time).
       if (current > cached.version && current - cached.version <= CATCH_UP_LIMIT) from = cached;
     }
-    const loaded = await loadAggregate(this.store, definition, aggregateId, from);
+    const loaded = from ? await foldStream(this.store, definition, aggregateId, from) : await this.loader.load(definition, aggregateId);
     this.cache.set(aggregateId, loaded);
     return loaded;
   }
 
-  private async append(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate, decided: ReturnType<AggregateDefinition['decide']>): Promise<CommandOutcome> {
+  private async append(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate, decided: DomainEvent[]): Promise<CommandOutcome> {
     const { commandId, commandType, aggregateId } = command;
     if (decided.length === 0) return this.recordNoChange(command, loaded.version);
     const metadata = { ...command.metadata, causationId: commandId, correlationId: command.metadata.correlationId ?? commandId };
@@ -124,7 +137,7 @@ export class CommandExecutor {
       });
     } catch (error) {
       if (error instanceof DuplicateCommandError) return this.alreadyProcessed(command);
-      if (error instanceof AggregateTypeMismatchError) return this.reject(command, loaded.version, error.code, error.message);
+      if (error instanceof AggregateTypeMismatchError) return this.reject(command, undefined, error.code, error.message);
       if (error instanceof InvalidInputError) {
         throw new UnrecoverableError(`${definition.type} decided invalid events for ${commandType}: ${error.message}`);
       }
@@ -137,7 +150,7 @@ export class CommandExecutor {
   }
 
   /** Records the rejection and fails the job, unless an earlier run of the command was accepted. */
-  private async reject(command: CommandJobData, version: number, code: string, reason: string): Promise<CommandOutcome> {
+  private async reject(command: CommandJobData, version: number | undefined, code: string, reason: string): Promise<CommandOutcome> {
     const { commandId, commandType, aggregateId } = command;
     return standing(await this.store.recordRejection({ commandId, commandType, aggregateId, code, reason }), version);
   }
@@ -145,7 +158,7 @@ export class CommandExecutor {
   /** The command was processed before (its worker died before completing the job): its outcome stands. */
   private async alreadyProcessed(command: CommandJobData): Promise<CommandOutcome> {
     this.cache.delete(command.aggregateId);
-    return standing((await this.store.getProcessedCommand(command.commandId))!, 0);
+    return standing((await this.store.getProcessedCommand(command.commandId))!, undefined);
   }
 
   /** A command decided with no events is accepted at the same version. */
@@ -170,7 +183,7 @@ export class CommandExecutor {
  * The first outcome recorded for a command id stands: an accepted one completes the job, a
  * rejected one fails it (CommandRejected).
  */
-function standing(recorded: ProcessedCommand, version: number): CommandOutcome {
+function standing(recorded: ProcessedCommand, version: number | undefined): CommandOutcome {
   const outcome = outcomeFromRecord(recorded);
   if (outcome.status === 'accepted') return outcome;
   throw new CommandRejected(outcome, version);

@@ -53,3 +53,11 @@ export class CommandTimeoutError extends EventStoreError {
     super(`no outcome for command "${commandId}" within ${timeoutMs} ms (it stays queued and may still run)`);
   }
 }
+
+/** The client was closed while sendAndWait was waiting; the command stays queued and may still run. */
+export class CommandClientClosedError extends EventStoreError {
+  override readonly code = 'client_closed';
+  constructor(readonly commandId: string) {
+    super(`the command client was closed while waiting for command "${commandId}" (it stays queued and may still run)`);
+  }
+}

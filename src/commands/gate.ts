@@ -5,13 +5,14 @@ import { EventStoreError } from '../errors.ts';
 /**
  * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).
  *
- * Every command is a BullMQ job whose id is the command id, added parked (delayed far in the
- * future). Each aggregate has a FIFO list of command ids in Redis; only its head is promoted into
- * the queue's wait list, and only the head may run (checked again when a worker picks a job, so a
- * job promoted by anything else is parked again). When the head finishes for good, the gate pops
- * it and promotes the next. BullMQ retries with backoff are safe: the followers stay parked behind
- * the retrying head. Every step is an idempotent Lua script; a crash between two steps is healed
- * by the reconciler (see reconciler.ts). Nothing in a process's memory matters for ordering.
+ * Every command is a BullMQ job whose id is the command id, added parked (delayed by `parkMs`).
+ * Each aggregate has a FIFO list of command ids in Redis; only its head is promoted into the
+ * queue's wait list, and only the head may run (checked again when a worker picks a job, so a job
+ * promoted by anything else, or whose park delay ran out, is parked again). When the head finishes
+ * for good, one script pops it and promotes the next. BullMQ retries with backoff are safe: the
+ * followers stay parked behind the retrying head. Every step is an idempotent Lua script (in
+ * ./lua, each with a header naming its keys and arguments); a crash between two steps is healed by
+ * the reconciler (see reconciler.ts). Nothing in a process's memory matters for ordering.
  */
 
 export type AdmitStatus = 'head' | 'parked' | 'finished';

@@ -99,6 +99,7 @@ describe('CommandClient and CommandWorker', () => {
     const before = await h.client.backlogSize();
     for (const [command, type] of cases) {
       await assert.rejects(h.client.send(command as never), type);
+      await assert.rejects(h.client.sendAndWait(command as never, { timeoutMs: 60_000 }), type);
       await assert.rejects(h.client.sendMany([create('fine-1'), command as never]), type);
     }
     // Valid by its schema, over the client's MAX_COMMAND_BYTES (100 here).
@@ -142,6 +143,19 @@ describe('CommandClient and CommandWorker', () => {
     await store.append('user-f', [jsonEvent('UserAccountOpened', { email: 'g@example.com' })], { aggregateType: 'UserAccount', expectedVersion: 2 });
     const closed = await h.client.sendAndWait({ type: 'CloseUserAccount', aggregateId: 'user-f', payload: { reason: 'done' } });
     assert.ok(closed.status === 'accepted' && closed.version === 4);
+  });
+
+  it('does not record a rejection decided on a state that an outside write made stale', async () => {
+    await h.client.sendAndWait(create('order-r'));
+    await h.client.sendAndWait({ type: 'CancelOrder', aggregateId: 'order-r', payload: { reason: 'oops' } });
+    // Re-opened from outside the queue: the worker's cached state (cancelled, version 2) is stale.
+    await store.append('order-r', [jsonEvent('OrderCreated', { customerId: 'c-1', total: 10 })], { aggregateType: 'Order', expectedVersion: 2 });
+    // As the gate records it when commands queue up behind each other: version 2 after the cancel,
+    // so the worker trusts its cache without asking the store.
+    await h.redis.hset(`${h.prefix}:${h.queueName}:gate:versions`, 'order-r', 2);
+    const outcome = await h.client.sendAndWait(status('order-r', 'paid'));
+    assert.ok(outcome.status === 'accepted' && outcome.version === 4, `decided on the current state, got ${JSON.stringify(outcome)}`);
+    assert.ok(h.outcomes.some((o) => o.commandId === outcome.commandId && o.conflicts === 1));
   });
 
   it('rejects a command for an aggregate id that belongs to another aggregate type', async () => {

@@ -20,20 +20,21 @@ export interface Harness {
 }
 
 /** Its own database, Redis prefix and queue name; in-process workers, quick recovery settings. */
-export async function createHarness(options: { registry?: CommandRegistry; client?: Partial<CommandClientOptions> } = {}): Promise<Harness> {
+export async function createHarness(options: { registry?: CommandRegistry; client?: Partial<CommandClientOptions>; redisUrl?: string } = {}): Promise<Harness> {
   const db = await createTestDatabase();
+  const redisUrl = options.redisUrl ?? REDIS_URL;
   const prefix = uniqueName('estest');
   const queueName = uniqueName('commands');
   const registry = options.registry ?? exampleDomain;
-  const client = new CommandClient({ redisUrl: REDIS_URL, queueName, prefix, registry, pool: db.pool, ...options.client });
-  const redis = new Redis(REDIS_URL);
+  const client = new CommandClient({ redisUrl, queueName, prefix, registry, pool: db.pool, ...options.client });
+  const redis = new Redis(redisUrl);
   const workers: CommandWorker[] = [];
   const outcomes: OutcomeEvent[] = [];
   return {
     db, prefix, queueName, registry, client, redis, outcomes,
     async startWorker(workerOptions = {}) {
       const worker = new CommandWorker({
-        redisUrl: REDIS_URL, queueName, prefix, registry, pool: db.pool, concurrency: 20,
+        redisUrl, queueName, prefix, registry, pool: db.pool, concurrency: 20,
         lockDurationMs: 5_000, stalledIntervalMs: 2_000, reconcileIntervalMs: 500, reconcileAfterMs: 1_000,
         ...options.client, ...workerOptions,
       });
