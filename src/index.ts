@@ -62,6 +62,7 @@ export type { Lag } from './bus/checkpoint.ts';
 export type { Projection } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
+export { ProjectionBusyError } from './projections/projection-lock.ts';
 export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from './projections/orders-projection.ts';
 export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy } from './commands/aggregate.ts';
 export { loadAggregate, type LoadedAggregate } from './commands/aggregate-repository.ts';

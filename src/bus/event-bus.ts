@@ -78,6 +78,8 @@ export interface EventBus {
    * Publishes in order with a window of publishes in flight (not one round trip each); resolves
    * when the server has stored every message. On any failure it rejects; the messages after the
    * failed one may or may not be stored, never out of order when `expectedLastSequence` is given.
+   * `lastSequence` is the channel sequence of the last message (0 on NATS Streaming, whose publish
+   * ack carries no sequence).
    */
   publishBatch(subject: string, messages: PublishMessage[], options?: PublishBatchOptions): Promise<{ lastSequence: number }>;
   /** The last message of a channel, or undefined when it is empty. */

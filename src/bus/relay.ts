@@ -16,6 +16,11 @@ export interface RelayOptions {
   maxIdleMs?: number;
   /** How often a standby tries to become the active relay, in ms (default 1000). */
   standbyRetryMs?: number;
+  /**
+   * PostgreSQL LISTEN channel that wakes the relay at once (default "eventstore_events"). Writers
+   * may `NOTIFY eventstore_events` AFTER their commit; it is only a hint, polling still runs.
+   */
+  wakeChannel?: string;
   logger?: Logger;
 }
 
@@ -47,6 +52,7 @@ export class Relay {
   private stopping = false;
   private lockClient: pg.PoolClient | undefined;
   private active = false;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: RelayOptions) {
     this.store = new EventStore(options.pool);
@@ -95,14 +101,21 @@ export class Relay {
   /** The session advisory lock of this deployment's relay, on a connection kept for it. */
   private async acquire(): Promise<boolean> {
     const client = await this.options.pool.connect();
-    client.on('error', (error) => this.log.warn({ err: error }, 'relay lock connection failed'));
-    const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext('eventstore.relay'), hashtext($1)) AS locked", [this.name]);
-    if (rows[0].locked) {
-      this.lockClient = client;
-      return true;
+    try {
+      const { rows } = await client.query("SELECT pg_try_advisory_lock(hashtext('eventstore.relay'), hashtext($1)) AS locked", [this.name]);
+      if (!rows[0].locked) {
+        client.release();
+        return false;
+      }
+      client.on('error', (error) => this.log.warn({ err: error }, 'relay lock connection failed'));
+      client.on('notification', () => this.wake?.());
+      await client.query(`LISTEN ${pgIdentifier(this.options.wakeChannel ?? 'eventstore_events')}`);
+    } catch (error) {
+      client.release(true);
+      throw error;
     }
-    client.release();
-    return false;
+    this.lockClient = client;
+    return true;
   }
 
   private async release(): Promise<void> {
@@ -124,7 +137,7 @@ export class Relay {
       const events = await next;
       if (events.length === 0) {
         idleMs = Math.min(this.options.maxIdleMs ?? 100, Math.max(5, idleMs * 2));
-        await sleep(idleMs);
+        await this.pause(idleMs);
         next = this.store.readAll({ after: position, limit: batchSize });
       } else {
         idleMs = 0;
@@ -144,6 +157,18 @@ export class Relay {
       }
     }
     await next.catch(() => {});
+  }
+
+  /** Sleeps up to `ms`, or until a NOTIFY on the wake channel arrives. */
+  private async pause(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 
   private async publish(events: RecordedEvent[], sequence: number): Promise<void> {
@@ -174,6 +199,10 @@ export class Relay {
       return { position, sequence: last.sequence };
     }
   }
+}
+
+function pgIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** The relay's published position and how far it is behind the store. */

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import type { Queryable } from '../store/event-store.ts';
 import type { RecordedEvent } from '../store/types.ts';
 import { applyEvents } from './apply.ts';
+import { ProjectionLock } from './projection-lock.ts';
 import type { Projection } from './projection.ts';
 
 export interface ProjectorOptions {
@@ -36,6 +37,7 @@ export interface ProjectorOptions {
  */
 export class Projector {
   private subscription: BusSubscription | undefined;
+  private lock: ProjectionLock | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: ProjectorOptions) {
@@ -47,10 +49,13 @@ export class Projector {
     return this.options.durable ?? `projection-${this.options.projection.name}`;
   }
 
+  /** Subscribes. Waits while a rebuild of the projection runs (see ProjectionLock). */
   async start(): Promise<void> {
+    if (this.subscription) return;
     const { bus, projection, pool } = this.options;
     const types = new Set(projection.eventTypes);
-    this.subscription ??= await subscribeToEvents(
+    this.lock = await ProjectionLock.shared(pool, projection.name);
+    this.subscription = await subscribeToEvents(
       bus,
       this.options.subject ?? bus.subjects.events,
       {
@@ -64,13 +69,27 @@ export class Projector {
         const applied = await applyEvents(pool, projection, [event]);
         if (applied.length > 0) await this.options.afterCommit?.(event);
       },
-    );
+    ).catch((error) => {
+      this.releaseLock();
+      throw error;
+    });
+  }
+
+  private releaseLock(): void {
+    this.lock?.release();
+    this.lock = undefined;
+  }
+
+  /** How far this projection is behind the store, counting only its own event types. */
+  lag(): Promise<Lag> {
+    return subscriptionLag(this.options.pool, this.options.projection.name, this.options.projection.eventTypes);
   }
 
   /** Stops reading; the durable keeps its position on the server. */
   async stop(): Promise<void> {
     await this.subscription?.close();
     this.subscription = undefined;
+    this.releaseLock();
   }
 }
 

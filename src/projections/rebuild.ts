@@ -6,6 +6,7 @@ import { EventStoreError, InvalidEnvelopeError, InvalidInputError } from '../err
 import { EventStore } from '../store/event-store.ts';
 import { START, type RecordedEvent } from '../store/types.ts';
 import { applyEvents } from './apply.ts';
+import { ProjectionLock } from './projection-lock.ts';
 import type { Projection } from './projection.ts';
 
 export class RebuildNotSupportedError extends EventStoreError {
@@ -25,13 +26,24 @@ export interface RebuildOptions {
 /**
  * Empties a projection and applies every event again, in batches: each batch and the checkpoint
  * in one transaction (a crash leaves a consistent, partial view; run the rebuild again).
- * Stop the projection's projector first: a live projector could move the checkpoint past events
- * the rebuild has not applied yet. Events the projection refuses as bad input are skipped and
- * counted. Returns the events applied.
+ * Stop the projection's projectors first: a live projector could move the checkpoint past events
+ * the rebuild has not applied yet, so a rebuild under a running projector throws
+ * ProjectionBusyError (see ProjectionLock). Events the projection refuses as bad input are skipped
+ * and counted. Returns the events applied.
  */
 export async function rebuildProjection(projection: Projection, options: RebuildOptions): Promise<{ events: number; skipped: number }> {
   if (!projection.reset) throw new RebuildNotSupportedError(`projection ${projection.name} has no reset(): it cannot be rebuilt`);
   if (options.source === 'bus' && !options.bus) throw new RebuildNotSupportedError('rebuild from the bus needs options.bus');
+  const { pool } = options;
+  const lock = await ProjectionLock.exclusive(pool, projection.name);
+  try {
+    return await rebuild(projection, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function rebuild(projection: Projection, options: RebuildOptions): Promise<{ events: number; skipped: number }> {
   const { pool } = options;
   await inTransaction(pool, async (tx) => {
     await projection.reset!(tx);

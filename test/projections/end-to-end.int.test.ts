@@ -44,7 +44,6 @@ test('10,000 events from concurrent writers reach the projections in commit orde
   let orders = newOrders();
   await Promise.all([relay.start(), audit.start(), orders.start(), dispatcher.start()]);
 
-  const t0 = Date.now();
   const writing = writeOrders(db.pool, { orders: 2000, updates: 4, writers: 8 });
   for (const threshold of [2500, 6000]) {
     await waitUntil(async () => (await storeCount()) >= threshold, `${threshold} events written`, 120_000);
@@ -59,14 +58,12 @@ test('10,000 events from concurrent writers reach the projections in commit orde
     await orders.start();
   }
   const written = await writing;
-  console.log('written', Date.now() - t0);
   assert.equal(written, 10_000);
 
   const caughtUp = async (name: string) => (await subscriptionLag(db.pool, name)).lagEvents === 0;
   await waitUntil(async () => (await relayStatus(db.pool, bus.subjects.prefix)).lagEvents === 0, 'relay caught up', 120_000);
-  await waitUntil(() => caughtUp('audit'), 'audit projection caught up', 180_000);
-  await waitUntil(() => caughtUp('orders'), 'orders projection caught up', 180_000);
-  console.log('caught up', Date.now() - t0);
+  await waitUntil(() => caughtUp('audit'), 'audit projection caught up', 300_000);
+  await waitUntil(() => caughtUp('orders'), 'orders projection caught up', 300_000);
   await Promise.all([relay.stop(), audit.stop(), orders.stop(), dispatcher.stop()]);
 
   const commitOrder = (await new EventStore(db.pool).readAll({ limit: 100_000 })).map((e) => e.eventId);
