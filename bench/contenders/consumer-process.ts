@@ -14,8 +14,14 @@ const report = (): void => {
   process.send?.({ type: 'stats', stats: consumer.stats(), rssBytes: process.memoryUsage.rss() });
 };
 const timer = setInterval(report, 100);
+let stopping = false;
+// The bench process died without asking us to stop: never outlive it.
+process.on('disconnect', () => {
+  if (!stopping) process.exit(1);
+});
 process.on('message', (message: { type?: string }) => {
   if (message?.type !== 'stop') return;
+  stopping = true;
   clearInterval(timer);
   consumer
     .close()
