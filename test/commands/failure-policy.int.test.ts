@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { CommandWorker } from '../../src/commands/command-worker.ts';
 import { AggregateNotHaltedError } from '../../src/commands/gate.ts';
 import { CommandRegistry } from '../../src/commands/registry.ts';
 import { Order, UserAccount } from '../../src/domain/index.ts';
@@ -8,11 +9,12 @@ import { createHarness, type Harness } from './support/harness.ts';
 
 describe('failure policy halt', () => {
   let h: Harness;
+  let worker: CommandWorker;
 
   before(async () => {
     // Orders halt after a command fails for good; user accounts keep the default (continue).
     h = await createHarness({ registry: new CommandRegistry([{ ...Order, failurePolicy: 'halt' }, UserAccount]) });
-    await h.startWorker();
+    worker = await h.startWorker();
   });
   after(() => h.close());
 
@@ -27,8 +29,9 @@ describe('failure policy halt', () => {
     assert.equal(halted?.aggregateId, 'order-h');
     assert.equal(halted?.commandId, rejected.commandId);
     assert.match(halted!.reason, /does not exist/);
-    // A sweep of the reconciler must not release a halted aggregate either.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // A sweep of the reconciler (the gate is stale by now) must not release a halted aggregate either.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await worker.reconcile();
     assert.equal((await h.client.getCommand('h-1'))?.state, 'queued');
     assert.equal(await h.client.backlogSize(), 2);
 
