@@ -8,7 +8,7 @@ import type { ProcessedCommand } from '../store/types.ts';
 import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
 import { AggregateCache } from './aggregate-cache.ts';
 import { AggregateLoader } from './aggregate-loader.ts';
-import { evolveAll, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
+import { evolveAll, foldStream, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
 import { AppendBatcher } from './append-batcher.ts';
 import type { CommandJobData } from './command-job.ts';
 import { DomainRejectionError } from './errors.ts';
@@ -32,6 +32,9 @@ export class CommandRejected extends UnrecoverableError {
     super(rejectionMessage(outcome.code, outcome.reason));
   }
 }
+
+/** Up to this many events behind, a stale cache entry is caught up; further behind, the snapshot is cheaper. */
+const CATCH_UP_LIMIT = 1_000;
 
 /**
  * Executes one command whose turn it is: load the aggregate (cache, else snapshot + events),
@@ -106,11 +109,15 @@ export class CommandExecutor {
    */
   private async load(definition: AggregateDefinition, aggregateId: string, gateVersion: number | undefined): Promise<LoadedAggregate> {
     const cached = this.cache.get(aggregateId);
+    let from: LoadedAggregate | undefined;
     if (cached && cached.aggregateType === definition.type) {
       const current = gateVersion ?? (await this.store.streamVersion(aggregateId));
       if (current === cached.version) return cached;
+      // Another worker process ran the aggregate's latest commands: read only what it appended,
+      // not the whole stream (with N processes a hot aggregate's cache is stale most of the time).
+      if (current > cached.version && current - cached.version <= CATCH_UP_LIMIT) from = cached;
     }
-    const loaded = await this.loader.load(definition, aggregateId);
+    const loaded = from ? await foldStream(this.store, definition, aggregateId, from) : await this.loader.load(definition, aggregateId);
     this.cache.set(aggregateId, loaded);
     return loaded;
   }
