@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { validateAggregateId } from '../store/validation.ts';
 import { CommandExecutor, CommandRejected } from './command-executor.ts';
 import { parseCommandJob, type CommandJobData } from './command-job.ts';
-import { CommandGate } from './gate.ts';
+import { ACCEPTANCE_KEY, CommandGate } from './gate.ts';
 import { GateReconciler } from './reconciler.ts';
 import type { CommandRegistry } from './registry.ts';
 
@@ -139,7 +139,7 @@ export class CommandWorker extends EventEmitter {
     }
     let command: CommandJobData;
     try {
-      command = parseCommandJob(job.id, job.data, this.options.registry);
+      command = withAcceptedSeq(parseCommandJob(job.id, job.data, this.options.registry), claim.acceptedSeq);
     } catch (error) {
       throw new UnrecoverableError(`malformed command job: ${(error as Error).message}`);
     }
@@ -214,4 +214,15 @@ function aggregateIdProblem(job: Job): string {
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/**
+ * The gate's acceptance sequence goes into the command's metadata, and from there into every event
+ * it causes, so `verify` can check each aggregate's events against the order its commands were
+ * accepted in. It replaces any value a producer put there: only the gate's number counts.
+ */
+function withAcceptedSeq(command: CommandJobData, acceptedSeq: number | undefined): CommandJobData {
+  if (acceptedSeq === undefined) return command;
+  const extra = { ...command.metadata.extra, [ACCEPTANCE_KEY]: String(acceptedSeq) };
+  return { ...command, metadata: { ...command.metadata, extra } };
 }

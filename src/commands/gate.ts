@@ -41,6 +41,9 @@ export class AggregateNotHaltedError extends EventStoreError {
   }
 }
 
+/** The metadata.extra field of every event that holds its command's acceptance sequence number. */
+export const ACCEPTANCE_KEY = 'acceptedSeq';
+
 /** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
 export const DEFAULT_PARK_MS = 60 * 60 * 1000;
 
@@ -53,7 +56,7 @@ const LUA = Object.fromEntries(
 
 type GateRedis = Redis & {
   esGateAdmit(...args: (string | number)[]): Promise<AdmitStatus[]>;
-  esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null]>;
+  esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null]>;
   esGateAdvance(...args: (string | number)[]): Promise<string | null>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
   esGateResume(...args: (string | number)[]): Promise<string | null>;
@@ -65,13 +68,14 @@ export class CommandGate {
   private readonly redis: GateRedis;
   /** BullMQ's key prefix of this queue: `${prefix}:${queueName}:`. */
   private readonly queueKey: string;
-  private readonly keys: { backlog: string; halted: string; size: string; versions: string; delayed: string };
+  private readonly keys: { backlog: string; halted: string; size: string; versions: string; acceptedSeq: string; delayed: string };
 
   constructor(redis: Redis, options: GateOptions) {
     this.parkMs = options.parkMs ?? DEFAULT_PARK_MS;
     this.queueKey = `${options.prefix}:${options.queueName}:`;
     const gateKey = `${this.queueKey}gate:`;
-    this.keys = { backlog: `${gateKey}backlog`, halted: `${gateKey}halted`, size: `${gateKey}size`, versions: `${gateKey}versions`, delayed: `${this.queueKey}delayed` };
+    this.keys = { backlog: `${gateKey}backlog`, halted: `${gateKey}halted`, size: `${gateKey}size`, versions: `${gateKey}versions`,
+      acceptedSeq: `${gateKey}seq`, delayed: `${this.queueKey}delayed` };
     this.redis = redis as GateRedis;
     defineScripts(redis);
   }
@@ -86,18 +90,22 @@ export class CommandGate {
     if (commands.length === 0) return [];
     const keys = commands.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
     const args = commands.flatMap((c) => [c.aggregateId, c.commandId]);
-    return this.redis.esGateAdmit(3 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, ...keys, Date.now(), this.queueKey, ...args);
+    return this.redis.esGateAdmit(
+      4 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, this.keys.acceptedSeq, ...keys, Date.now(), this.queueKey, ...args,
+    );
   }
 
   /**
    * May this command run now? Admits it at the tail if it was never admitted. With 'head', also
-   * the aggregate's version after its previous command, when the gate knows it.
+   * the aggregate's version after its previous command, when the gate knows it, and the command's
+   * acceptance sequence number.
    */
-  async claim(aggregateId: string, commandId: string): Promise<{ status: ClaimStatus; version: number | undefined }> {
-    const [status, version] = await this.redis.esGateClaim(
-      this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions, aggregateId, commandId, Date.now(),
+  async claim(aggregateId: string, commandId: string): Promise<{ status: ClaimStatus; version: number | undefined; acceptedSeq: number | undefined }> {
+    const [status, version, acceptedSeq] = await this.redis.esGateClaim(
+      this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions, this.keys.acceptedSeq,
+      this.queueKey + commandId, aggregateId, commandId, Date.now(),
     );
-    return { status, version: version ? Number(version) : undefined };
+    return { status, version: version ? Number(version) : undefined, acceptedSeq: acceptedSeq ? Number(acceptedSeq) : undefined };
   }
 
   /**
@@ -177,7 +185,7 @@ export class CommandGate {
 function defineScripts(redis: Redis): void {
   if ((redis as unknown as Partial<GateRedis>).esGateAdmit) return;
   redis.defineCommand('esGateAdmit', { lua: LUA.admit });
-  redis.defineCommand('esGateClaim', { lua: LUA.claim, numberOfKeys: 5 });
+  redis.defineCommand('esGateClaim', { lua: LUA.claim, numberOfKeys: 7 });
   redis.defineCommand('esGateAdvance', { lua: LUA.advance, numberOfKeys: 5 });
   redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });
   redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });

@@ -1,3 +1,4 @@
+import { ACCEPTANCE_KEY } from '../commands/gate.ts';
 import { CheckRecorder, type CheckResult } from './report.ts';
 import type { SnapshotReader } from './snapshot-reader.ts';
 
@@ -6,9 +7,6 @@ import type { SnapshotReader } from './snapshot-reader.ts';
  * store of any size is checked in bounded memory; the heavy lifting (joins, windows) runs in
  * PostgreSQL.
  */
-
-/** Where the acceptance order of a command is recorded: event metadata `extra[ACCEPTANCE_KEY]`. */
-export const ACCEPTANCE_KEY = 'acceptedSeq';
 
 /** Every aggregate's versions run 1, 2, 3 ... with no gap and no duplicate, and its head agrees. */
 export async function checkVersions(reader: SnapshotReader, limit: number): Promise<CheckResult> {

@@ -34,7 +34,23 @@ describe('CommandClient and CommandWorker', () => {
     assert.equal(event!.eventType, 'OrderCreated');
     assert.equal(event!.contentType, 'application/json');
     assert.deepEqual(parseData(event!), { customerId: 'c-1', total: 10 });
-    assert.deepEqual(event!.metadata, { correlationId: 'req-1', causationId: outcome.commandId });
+    const { extra, ...tracing } = event!.metadata;
+    assert.deepEqual(tracing, { correlationId: 'req-1', causationId: outcome.commandId });
+    assert.match(extra?.acceptedSeq ?? '', /^[0-9]+$/, 'the gate stamps its acceptance sequence');
+  });
+
+  it("stamps each aggregate's events with its commands' acceptance sequence, which producers cannot forge", async () => {
+    const forged = { metadata: { extra: { acceptedSeq: '999999999', tenant: 'acme' } } };
+    const first = await h.client.send(create('order-seq', forged));
+    const second = await h.client.send(status('order-seq', 'paid', forged));
+    await h.client.sendAndWait(status('order-seq', 'shipped'));
+    const events = await store.readStream('order-seq');
+    assert.equal(events.length, 3);
+    const seqs = events.map((e) => Number(e.metadata.extra?.acceptedSeq));
+    assert.ok(seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!, `acceptance order along the versions: ${seqs.join(', ')}`);
+    assert.ok(seqs.every((seq) => seq < 999_999_999), 'the forged number was replaced');
+    assert.equal(events[0]!.metadata.extra?.tenant, 'acme', 'other producer metadata is kept');
+    assert.deepEqual(events.slice(0, 2).map((e) => e.metadata.causationId), [first.commandId, second.commandId]);
   });
 
   it('rejects a command the domain refuses, records why, and runs the next one (policy continue)', async () => {

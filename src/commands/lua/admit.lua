@@ -1,12 +1,16 @@
 --[[
   Admits commands into their aggregates' FIFO gates, in argument order (the acceptance order).
   A command already in its gate, or already finished, is not admitted again (idempotent re-send).
+  Each newly admitted command gets the next acceptance sequence number, stored on its job hash
+  (field acceptedSeq): the worker copies it into the events' metadata, so `verify` can check that
+  every aggregate's events follow the order in which its commands were accepted.
 
   KEYS[1]          backlog ZSET: aggregate id -> time of its last progress (ms)
   KEYS[2]          halted HASH: aggregate id -> why it halted
   KEYS[3]          size STRING: number of commands in all gates
-  KEYS[3+2i-1]     gate LIST of command ids of the i-th command's aggregate (i = 1..n)
-  KEYS[3+2i]       BullMQ job HASH of the i-th command (its id is the command id)
+  KEYS[4]          acceptance sequence STRING (one counter for the queue, only ever increases)
+  KEYS[4+2i-1]     gate LIST of command ids of the i-th command's aggregate (i = 1..n)
+  KEYS[4+2i]       BullMQ job HASH of the i-th command (its id is the command id)
   ARGV[1]          now (ms)
   ARGV[2]          BullMQ key prefix of the queue (`<prefix>:<queue>:`)
   ARGV[2+2i-1]     aggregate id of the i-th command
@@ -19,10 +23,10 @@
 -- @include promote
 local now = ARGV[1]
 local result = {}
-local n = (#KEYS - 3) / 2
+local n = (#KEYS - 4) / 2
 for i = 1, n do
-  local gate = KEYS[3 + 2 * i - 1]
-  local job = KEYS[3 + 2 * i]
+  local gate = KEYS[4 + 2 * i - 1]
+  local job = KEYS[4 + 2 * i]
   local aggregateId = ARGV[2 + 2 * i - 1]
   local commandId = ARGV[2 + 2 * i]
   if redis.call('HEXISTS', job, 'finishedOn') == 1 then
@@ -32,6 +36,7 @@ for i = 1, n do
     if not position then
       position = redis.call('RPUSH', gate, commandId) - 1
       redis.call('INCR', KEYS[3])
+      redis.call('HSET', job, 'acceptedSeq', redis.call('INCR', KEYS[4]))
       if position == 0 then redis.call('ZADD', KEYS[1], now, aggregateId) end
     end
     if position == 0 and redis.call('HEXISTS', KEYS[2], aggregateId) == 0 then

@@ -5,16 +5,15 @@ import { ORDER_STATUSES } from '../../../src/domain/order.ts';
 
 /**
  * The chaos run's commands: `perAggregate` commands for each of `aggregates` orders, CreateOrder
- * first, then status changes, and every tenth order cancelled at the end. Each command carries its
- * place in its aggregate's sequence as metadata (`extra.acceptedSeq`), which the events inherit:
- * verify's acceptance-order check reads it.
+ * first, then status changes, and every tenth order cancelled at the end. The gate stamps each
+ * command's acceptance sequence into its events (`extra.acceptedSeq`); verify checks it.
  */
 export function chaosCommands(aggregates: number, perAggregate: number, runId: string): SendCommand[][] {
   return Array.from({ length: aggregates }, (_, a) =>
     Array.from({ length: perAggregate }, (_, i) => {
       const seq = i + 1;
       const aggregateId = `order-${runId}-${a}`;
-      const base = { commandId: `cmd-${runId}-${a}-${seq}`, aggregateId, metadata: { correlationId: `chaos-${runId}`, extra: { acceptedSeq: String(seq) } } };
+      const base = { commandId: `cmd-${runId}-${a}-${seq}`, aggregateId, metadata: { correlationId: `chaos-${runId}` } };
       if (seq === 1) return { ...base, type: 'CreateOrder', payload: { customerId: `customer-${a % 37}`, total: a + 0.25 } };
       if (seq === perAggregate && a % 10 === 0) return { ...base, type: 'CancelOrder', payload: { reason: `chaos ${a}` } };
       return { ...base, type: 'UpdateOrderStatus', payload: { status: ORDER_STATUSES[seq % ORDER_STATUSES.length]! } };
