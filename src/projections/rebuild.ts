@@ -1,13 +1,17 @@
 import type pg from 'pg';
-import { deleteCheckpoint } from '../bus/checkpoint.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deleteCheckpoint, isAfter, positionOf } from '../bus/checkpoint.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import { decodeEvent } from '../envelope/codec.ts';
 import { EventStoreError, InvalidEnvelopeError, InvalidInputError } from '../errors.ts';
 import { EventStore } from '../store/event-store.ts';
-import { START, type RecordedEvent } from '../store/types.ts';
+import { START, type CommitPosition, type RecordedEvent } from '../store/types.ts';
 import { applyEvents } from './apply.ts';
 import { ProjectionLock } from './projection-lock.ts';
 import type { Projection } from './projection.ts';
+
+/** How long to wait when events exist but the xmin rule holds them back a moment. */
+const HELD_BACK_PAUSE_MS = 25;
 
 export class RebuildNotSupportedError extends EventStoreError {
   override readonly code = 'rebuild_not_supported';
@@ -61,15 +65,27 @@ async function rebuild(projection: Projection, options: RebuildOptions): Promise
   return totals;
 }
 
+/**
+ * Reads the store up to at least its head as of the start. An empty page before that head only
+ * means an older transaction somewhere in the cluster still holds readers back (the xmin rule):
+ * wait for it instead of ending with a partial view.
+ */
 async function fromStore(pool: pg.Pool, batchSize: number, apply: (batch: RecordedEvent[]) => Promise<void>): Promise<void> {
   const store = new EventStore(pool);
-  let next = store.readAll({ after: START, limit: batchSize });
+  const head = await store.head();
+  let position: CommitPosition = START;
+  let next = store.readAll({ after: position, limit: batchSize });
   for (;;) {
     const events = await next;
-    if (events.length === 0) return;
-    next = store.readAll({ after: events[events.length - 1]!, limit: batchSize }); // read ahead while applying
+    if (events.length === 0) {
+      if (!head || !isAfter(head, position)) return;
+      await sleep(HELD_BACK_PAUSE_MS);
+    } else {
+      position = positionOf(events[events.length - 1]!);
+    }
+    next = store.readAll({ after: position, limit: batchSize }); // read ahead while applying
     next.catch(() => {});
-    await apply(events);
+    if (events.length > 0) await apply(events);
   }
 }
 

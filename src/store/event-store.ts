@@ -137,6 +137,18 @@ export class EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /**
+   * The commit position of the newest committed event, or undefined for an empty store. readAll
+   * may not reach it at once (an older transaction still running holds readers back), but it will.
+   */
+  async head(): Promise<CommitPosition | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT transaction_id::text AS tx, global_position FROM events
+       ORDER BY events.transaction_id DESC, events.global_position DESC LIMIT 1`,
+    );
+    return rows[0] ? { transactionId: Number(rows[0].tx), globalPosition: Number(rows[0].global_position) } : undefined;
+  }
+
   /** The current version of an aggregate (0 when it has no events). */
   async streamVersion(aggregateId: string): Promise<number> {
     validateAggregateId(aggregateId);
