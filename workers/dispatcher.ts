@@ -1,23 +1,8 @@
 /**
  * The fan-out dispatcher process: one subscription on the event log, republishing each event to
  * `${NATS_PREFIX}.dispatch.<projection>` for every registered projection that handles its type.
+ * SIGTERM: graceful stop, exit 0.
  */
-import { createEventBus } from '../src/bus/event-bus.ts';
-import { Dispatcher } from '../src/bus/dispatcher.ts';
-import { loadConfig } from '../src/config.ts';
-import { projections } from '../src/projections/registry.ts';
-import { runUntilSignal } from './run-until-signal.ts';
+import { runRolesUntilSignal } from '../src/cli/run-roles.ts';
 
-await runUntilSignal('dispatcher', async () => {
-  const config = loadConfig();
-  const bus = await createEventBus(config, { clientName: `${config.natsPrefix}-dispatcher` });
-  const routes = [...projections.values()].map(({ name, eventTypes }) => ({ name, eventTypes }));
-  const dispatcher = new Dispatcher({ bus, routes });
-  await dispatcher.start();
-  return {
-    async stop() {
-      await dispatcher.stop();
-      await bus.close();
-    },
-  };
-});
+await runRolesUntilSignal(['dispatcher']);

@@ -2,7 +2,8 @@ import { createLogger } from '../src/logger.ts';
 
 /**
  * Runs a long-lived component until SIGTERM/SIGINT, then stops it gracefully and exits 0
- * (1 when the start or the stop failed). Shared by the relay, dispatcher and projector entry points.
+ * (1 when the start or the stop failed). For entry points with options the roles of src/cli do not
+ * take (workers/projector.ts: one projection, read from the event log or its dispatch channel).
  */
 export async function runUntilSignal(name: string, start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
   const log = createLogger({ name });

@@ -2,12 +2,9 @@ import type pg from 'pg';
 import { createEventBus, type EventBus } from '../bus/event-bus.ts';
 import type { StartPosition } from '../bus/start-position.ts';
 import { loadConfig } from '../config.ts';
-import { decodeEvent } from '../envelope/codec.ts';
-import { InvalidEnvelopeError } from '../errors.ts';
 import type { Projection } from '../projections/projection.ts';
-import { applyBatch, rebuildProjection } from '../projections/rebuild.ts';
+import { applyBatch, decodeEnvelopes, rebuildProjection } from '../projections/rebuild.ts';
 import { createPool } from '../store/pool.ts';
-import type { RecordedEvent } from '../store/types.ts';
 import { progressReporter } from './progress.ts';
 
 /**
@@ -21,7 +18,7 @@ export async function replay(projection: Projection, startAt: StartPosition): Pr
     const text = () => `${totals.read} read, ${totals.applied} applied, ${totals.invalid} refused as invalid`;
     await bus!.readHistory(bus!.subjects.events, startAt, async (messages) => {
       totals.read += messages.length;
-      const { applied, skipped } = await applyBatch(pool, projection, decodeAll(messages, totals));
+      const { applied, skipped } = await applyBatch(pool, projection, decodeEnvelopes(messages, (n) => (totals.invalid += n)));
       totals.applied += applied;
       totals.invalid += skipped;
       progress.update(text());
@@ -42,19 +39,6 @@ export async function rebuild(projection: Projection, source: 'store' | 'bus'): 
     });
     progress.done(`${result.events} applied, ${result.skipped} skipped`);
   }, source === 'bus');
-}
-
-function decodeAll(messages: Array<{ data: Uint8Array }>, totals: { invalid: number }): RecordedEvent[] {
-  const events: RecordedEvent[] = [];
-  for (const message of messages) {
-    try {
-      events.push(decodeEvent(message.data));
-    } catch (error) {
-      if (!(error instanceof InvalidEnvelopeError)) throw error;
-      totals.invalid++;
-    }
-  }
-  return events;
 }
 
 async function withConnections(work: (pool: pg.Pool, bus: EventBus | undefined) => Promise<void>, needsBus = true): Promise<void> {

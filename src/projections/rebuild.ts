@@ -91,17 +91,23 @@ async function fromStore(pool: pg.Pool, batchSize: number, apply: (batch: Record
 
 async function fromBus(bus: EventBus, onSkipped: (n: number) => void, apply: (batch: RecordedEvent[]) => Promise<void>): Promise<void> {
   await bus.readHistory(bus.subjects.events, { from: 'all' }, async (messages) => {
-    const events: RecordedEvent[] = [];
-    for (const message of messages) {
-      try {
-        events.push(decodeEvent(message.data));
-      } catch (error) {
-        if (!(error instanceof InvalidEnvelopeError)) throw error;
-        onSkipped(1);
-      }
-    }
+    const events = decodeEnvelopes(messages, onSkipped);
     if (events.length > 0) await apply(events);
   });
+}
+
+/** The events of a batch of messages; messages that are no valid envelope are counted and left out. */
+export function decodeEnvelopes(messages: Array<{ data: Uint8Array }>, onInvalid: (count: number) => void): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  for (const message of messages) {
+    try {
+      events.push(decodeEvent(message.data));
+    } catch (error) {
+      if (!(error instanceof InvalidEnvelopeError)) throw error;
+      onInvalid(1);
+    }
+  }
+  return events;
 }
 
 /** The batch in one transaction; when the projection refuses an event, event by event, skipping it. */
