@@ -1,4 +1,4 @@
-import type { AppendRejection, EventStore } from '../store/event-store.ts';
+import type { EventStore } from '../store/event-store.ts';
 import type { AppendRequest, AppendResult } from '../store/types.ts';
 import { validateAggregateId, validateEvents, validateTypeName } from '../store/validation.ts';
 
@@ -83,21 +83,16 @@ export class AppendBatcher {
   private async run(batch: Pending[]): Promise<void> {
     try {
       const { committed, rejected } = await this.store.appendMany(batch.map((p) => p.request));
-      const results = new Map<string, AppendResult | AppendRejection>();
-      for (const result of committed) results.set(result.aggregateId, result);
-      for (const rejection of rejected) results.set('aggregateId' in rejection ? rejection.aggregateId : aggregateOf(rejection.commandId, batch), rejection);
+      const results = new Map(committed.map((result) => [result.aggregateId, result]));
+      // Rejections come in request order, one per request that was not committed.
+      const losers = batch.filter((p) => !results.has(p.request.aggregateId));
+      losers.forEach((pending, i) => pending.reject(rejected[i] ?? new Error(`append of ${pending.request.aggregateId} returned no result`)));
       for (const pending of batch) {
         const result = results.get(pending.request.aggregateId);
-        if (result && !(result instanceof Error)) pending.resolve(result);
-        else pending.reject(result ?? new Error(`append of ${pending.request.aggregateId} returned no result`));
+        if (result) pending.resolve(result);
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }
   }
-}
-
-/** DuplicateCommandError names the command, not the aggregate: find the request it belongs to. */
-function aggregateOf(commandId: string, batch: Pending[]): string {
-  return batch.find((p) => p.request.command?.commandId === commandId)?.request.aggregateId ?? '';
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidBatchError } from '../errors.ts';
-import type { AppendRequest } from './types.ts';
+import type { AppendRequest, CommandRef, CommandSlice } from './types.ts';
 import { expectedVersionToSql, validateAggregateId, validateEvents, validateTypeName } from './validation.ts';
 
 /**
@@ -10,21 +10,28 @@ import { expectedVersionToSql, validateAggregateId, validateEvents, validateType
  * neither fails the batch nor leaves any aggregate half-written.
  *
  * Parameters (parallel arrays):
- *   $1..$6  one entry per aggregate: aggregate_id, aggregate_type, expected (-1 any, 0 no stream,
- *           N exact), n (number of events), command_id (null when none), command_type
- *   $7..$14 one entry per event: aggregate_id, idx (1..n within its aggregate), event_id,
- *           event_type, event_data, content_type, metadata, occurred_at
+ *   $1..$4   one entry per aggregate: aggregate_id, aggregate_type, expected (-1 any, 0 no stream,
+ *            N exact), n (number of events)
+ *   $5..$12  one entry per event: aggregate_id, idx (1..n within its aggregate), event_id,
+ *            event_type, event_data, content_type, metadata, occurred_at
+ *   $13..$17 one entry per command: aggregate_id, command_id, command_type, first_idx, last_idx
+ *            (the slice of its aggregate's events the command produced)
  * Returns one row per inserted event: aggregate_id, event_id, event_version, global_position.
  * An aggregate with no returned rows lost: its head was not at the expected version, its type
- * differs, or its command was already processed.
+ * differs, or one of its commands was already processed.
  */
 export const APPEND_SQL = `
-WITH req AS (
+WITH cmd AS (
+  SELECT c.*
+  FROM unnest($13::text[], $14::text[], $15::text[], $16::int[], $17::int[])
+    AS c(aggregate_id, command_id, command_type, first_idx, last_idx)
+),
+req AS (
   SELECT r.*
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[])
-    AS r(aggregate_id, aggregate_type, expected, n, command_id, command_type)
-  WHERE r.command_id IS NULL
-     OR NOT EXISTS (SELECT 1 FROM processed_commands p WHERE p.command_id = r.command_id)
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[]) AS r(aggregate_id, aggregate_type, expected, n)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM cmd JOIN processed_commands p USING (command_id) WHERE cmd.aggregate_id = r.aggregate_id
+  )
 ),
 -- Existing streams: the UPDATE takes the row lock and re-checks the version after any concurrent
 -- writer commits (READ COMMITTED re-evaluation), so exactly one of two racing writers wins.
@@ -56,25 +63,28 @@ inserted AS (
                       event_data, content_type, metadata, occurred_at)
   SELECT e.event_id, e.aggregate_id, req.aggregate_type, e.event_type, won.from_version + e.idx,
          e.event_data, e.content_type, e.metadata, e.occurred_at
-  FROM unnest($7::text[], $8::int[], $9::uuid[], $10::text[], $11::bytea[], $12::text[], $13::jsonb[],
-              $14::timestamptz[])
+  FROM unnest($5::text[], $6::int[], $7::uuid[], $8::text[], $9::bytea[], $10::text[], $11::jsonb[],
+              $12::timestamptz[])
     AS e(aggregate_id, idx, event_id, event_type, event_data, content_type, metadata, occurred_at)
   JOIN won USING (aggregate_id)
   JOIN req USING (aggregate_id)
   ORDER BY e.aggregate_id, e.idx
   RETURNING aggregate_id, event_id, event_version, global_position
 ),
+-- A join, not a subquery per command: a batch of many commands stays one pass over its events.
 recorded AS (
   INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version, event_ids)
-  SELECT req.command_id, req.command_type, req.aggregate_id, 'accepted', won.from_version + req.n,
-         ARRAY(SELECT i.event_id FROM inserted i WHERE i.aggregate_id = req.aggregate_id ORDER BY i.event_version)
-  FROM req JOIN won USING (aggregate_id)
-  WHERE req.command_id IS NOT NULL
+  SELECT cmd.command_id, cmd.command_type, cmd.aggregate_id, 'accepted', won.from_version + cmd.last_idx,
+         array_agg(i.event_id ORDER BY i.event_version)
+  FROM cmd
+  JOIN won USING (aggregate_id)
+  JOIN inserted i ON i.aggregate_id = cmd.aggregate_id
+                 AND i.event_version BETWEEN won.from_version + cmd.first_idx AND won.from_version + cmd.last_idx
+  GROUP BY cmd.command_id, cmd.command_type, cmd.aggregate_id, won.from_version, cmd.last_idx
 )
 SELECT aggregate_id, event_id::text, event_version, global_position
 FROM inserted
 ORDER BY aggregate_id, event_version`;
-
 
 /**
  * Validates a batch and lays it out as APPEND_SQL's parallel arrays. Throws on the first bad
@@ -82,27 +92,22 @@ ORDER BY aggregate_id, event_version`;
  */
 export function toAppendParams(requests: AppendRequest[], maxEventBytes: number): unknown[] {
   if (!Array.isArray(requests) || requests.length === 0) throw new InvalidBatchError('nothing to append: no requests');
-  const perAggregate: unknown[][] = [[], [], [], [], [], []];
+  const perAggregate: unknown[][] = [[], [], [], []];
   const perEvent: unknown[][] = [[], [], [], [], [], [], [], []];
-  const seen = new Set<string>();
+  const perCommand: unknown[][] = [[], [], [], [], []];
+  const aggregates = new Set<string>();
+  const commandIds = new Set<string>();
   const now = new Date();
 
   for (const request of requests) {
     validateAggregateId(request.aggregateId);
     validateTypeName('aggregateType', request.aggregateType);
     validateEvents(request.events, maxEventBytes);
-    if (seen.has(request.aggregateId)) {
+    if (aggregates.has(request.aggregateId)) {
       throw new InvalidBatchError(`aggregate "${request.aggregateId}" appears twice in one batch: merge its events`);
     }
-    seen.add(request.aggregateId);
-    push(perAggregate, [
-      request.aggregateId,
-      request.aggregateType,
-      expectedVersionToSql(request.expectedVersion),
-      request.events.length,
-      request.command?.commandId ?? null,
-      request.command?.commandType ?? null,
-    ]);
+    aggregates.add(request.aggregateId);
+    push(perAggregate, [request.aggregateId, request.aggregateType, expectedVersionToSql(request.expectedVersion), request.events.length]);
     request.events.forEach((event, i) =>
       push(perEvent, [
         request.aggregateId,
@@ -115,8 +120,43 @@ export function toAppendParams(requests: AppendRequest[], maxEventBytes: number)
         event.occurredAt ?? now,
       ]),
     );
+    let lastIdx = 0;
+    for (const slice of commandSlices(request)) {
+      if (commandIds.has(slice.commandId)) throw new InvalidBatchError(`command "${slice.commandId}" appears twice in one batch`);
+      commandIds.add(slice.commandId);
+      push(perCommand, [request.aggregateId, slice.commandId, slice.commandType, lastIdx + 1, lastIdx + slice.eventCount]);
+      lastIdx += slice.eventCount;
+    }
   }
-  return [...perAggregate, ...perEvent];
+  return [...perAggregate, ...perEvent, ...perCommand];
+}
+
+/** The commands of a request as slices of its events (`command` is one slice holding them all). */
+export function commandSlices(request: AppendRequest): CommandSlice[] {
+  const { command, commands, aggregateId } = request;
+  const where = `append to "${aggregateId}"`;
+  if (command !== undefined && commands !== undefined) throw new InvalidBatchError(`${where} names both command and commands: use one`);
+  if (command !== undefined) return [{ ...checkedRef(command, where), eventCount: request.events.length }];
+  if (commands === undefined) return [];
+  if (!Array.isArray(commands) || commands.length === 0) throw new InvalidBatchError(`${where}: commands must be a non-empty array`);
+  let total = 0;
+  for (const slice of commands) {
+    checkedRef(slice, where);
+    if (!Number.isSafeInteger(slice.eventCount) || slice.eventCount < 1) {
+      throw new InvalidBatchError(`${where}: command "${slice.commandId}" must produce at least one event, got eventCount ${JSON.stringify(slice.eventCount)}`);
+    }
+    total += slice.eventCount;
+  }
+  if (total !== request.events.length) {
+    throw new InvalidBatchError(`${where}: the commands account for ${total} events, the request has ${request.events.length}`);
+  }
+  return commands;
+}
+
+function checkedRef(ref: CommandRef, where: string): CommandRef {
+  const valid = ref !== null && typeof ref === 'object' && [ref.commandId, ref.commandType].every((v) => typeof v === 'string' && v !== '');
+  if (!valid) throw new InvalidBatchError(`${where}: every command needs a non-empty commandId and commandType`);
+  return ref;
 }
 
 function push(columns: unknown[][], row: unknown[]): void {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError } from '../errors.ts';
-import { APPEND_SQL, toAppendParams } from './append-sql.ts';
+import { APPEND_SQL, commandSlices, toAppendParams } from './append-sql.ts';
 import type {
   AppendRequest,
   AppendResult,
@@ -34,7 +34,9 @@ export interface AppendOptions {
 export type AppendRejection = ConcurrencyError | AggregateTypeMismatchError | DuplicateCommandError;
 
 export interface BatchAppendResult {
+  /** In request order. */
   committed: AppendResult[];
+  /** In request order: one for each request that was not committed. */
   rejected: AppendRejection[];
 }
 
@@ -209,7 +211,7 @@ export class EventStore {
 
   /** One extra round trip, only when a batch had losers: tells each loser why it lost. */
   private async explainRejections(losers: AppendRequest[]): Promise<AppendRejection[]> {
-    const commandIds = losers.flatMap((r) => (r.command ? [r.command.commandId] : []));
+    const commandIds = losers.flatMap((r) => commandSlices(r).map((c) => c.commandId));
     const [streams, processed] = await Promise.all([
       this.pool.query('SELECT aggregate_id, aggregate_type, version FROM streams WHERE aggregate_id = ANY($1)', [losers.map((r) => r.aggregateId)]),
       this.pool.query('SELECT command_id FROM processed_commands WHERE command_id = ANY($1)', [commandIds]),
@@ -217,7 +219,8 @@ export class EventStore {
     const heads = new Map(streams.rows.map((row) => [row.aggregate_id as string, row]));
     const duplicates = new Set(processed.rows.map((row) => row.command_id as string));
     return losers.map((request) => {
-      if (request.command && duplicates.has(request.command.commandId)) return new DuplicateCommandError(request.command.commandId);
+      const duplicate = commandSlices(request).find((c) => duplicates.has(c.commandId));
+      if (duplicate) return new DuplicateCommandError(duplicate.commandId);
       const head = heads.get(request.aggregateId);
       if (head && head.aggregate_type !== request.aggregateType) {
         return new AggregateTypeMismatchError(request.aggregateId, request.aggregateType, head.aggregate_type);

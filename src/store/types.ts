@@ -61,12 +61,24 @@ export interface CommandRef {
   commandType: string;
 }
 
+/** A command that produced `eventCount` consecutive events of an append (see AppendRequest.commands). */
+export interface CommandSlice extends CommandRef {
+  eventCount: number;
+}
+
 export interface AppendRequest {
   aggregateId: string;
   aggregateType: string;
   events: NewEvent[];
   expectedVersion: ExpectedVersion;
+  /** The one command that produced all the events: the same as `commands` with one slice. */
   command?: CommandRef;
+  /**
+   * Several commands of the aggregate decided in a row, in order, each producing the next
+   * `eventCount` events. Each is recorded as processed with its own version and event ids; if any
+   * of them was processed before, nothing of the request is written (DuplicateCommandError).
+   */
+  commands?: CommandSlice[];
 }
 
 export interface AppendResult {

@@ -134,6 +134,42 @@ describe('EventStore.append', () => {
     assert.equal(await store.streamVersion('cmd-agg'), 1);
   });
 
+  it('records several commands of one append, each with its own version and events', async () => {
+    const events = [jsonEvent('OrderCreated', {}), jsonEvent('OrderStatusUpdated', { status: 'paid' }), jsonEvent('OrderStatusUpdated', { status: 'shipped' }), jsonEvent('OrderCanceled', {})];
+    const { committed, rejected } = await store.appendMany([
+      { aggregateId: 'multi-1', aggregateType: 'Order', expectedVersion: 'no_stream', events, commands: [
+        { commandId: 'multi-create', commandType: 'CreateOrder', eventCount: 1 },
+        { commandId: 'multi-pay-ship', commandType: 'UpdateOrderStatus', eventCount: 2 },
+        { commandId: 'multi-cancel', commandType: 'CancelOrder', eventCount: 1 },
+      ] },
+      { aggregateId: 'multi-2', aggregateType: 'Order', expectedVersion: 'no_stream', events: [jsonEvent('OrderCreated', {})], command: { commandId: 'multi-other', commandType: 'CreateOrder' } },
+    ]);
+    assert.deepEqual(rejected, []);
+    const ids = committed[0]!.events.map((e) => e.eventId);
+    const recorded = await Promise.all(['multi-create', 'multi-pay-ship', 'multi-cancel', 'multi-other'].map((id) => store.getProcessedCommand(id)));
+    assert.deepEqual(
+      recorded.map((r) => r?.status === 'accepted' && [r.aggregateId, r.version, r.eventIds]),
+      [['multi-1', 1, ids.slice(0, 1)], ['multi-1', 3, ids.slice(1, 3)], ['multi-1', 4, ids.slice(3)], ['multi-2', 1, committed[1]!.events.map((e) => e.eventId)]],
+    );
+  });
+
+  it('writes nothing of a several-command append when any one of its commands was processed before', async () => {
+    await store.append('multi-3', [jsonEvent('OrderCreated', {})], { aggregateType: 'Order', command: { commandId: 'multi-3-create', commandType: 'CreateOrder' } });
+    const before = await eventCount();
+    const { committed, rejected } = await store.appendMany([
+      { aggregateId: 'multi-3', aggregateType: 'Order', expectedVersion: 1, events: [jsonEvent('OrderStatusUpdated', {}), jsonEvent('OrderCanceled', {})], commands: [
+        { commandId: 'multi-3-new', commandType: 'UpdateOrderStatus', eventCount: 1 },
+        { commandId: 'multi-3-create', commandType: 'CreateOrder', eventCount: 1 },
+      ] },
+    ]);
+    assert.deepEqual(committed, []);
+    assert.ok(rejected[0] instanceof DuplicateCommandError);
+    assert.equal(rejected[0].commandId, 'multi-3-create');
+    assert.equal(await eventCount(), before);
+    assert.equal(await store.getProcessedCommand('multi-3-new'), undefined);
+    assert.equal(await store.streamVersion('multi-3'), 1);
+  });
+
   it('records a rejection once; the first outcome stands', async () => {
     const ref = { commandId: 'cmd-rej', commandType: 'CancelOrder', aggregateId: 'x-1' };
     const first = await store.recordRejection({ ...ref, code: 'domain', reason: 'already cancelled' });
@@ -162,6 +198,25 @@ describe('EventStore.append', () => {
       ['same aggregate twice in a batch', () => store.appendMany([
         { aggregateId: 'bad-1', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})] },
         { aggregateId: 'bad-1', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})] },
+      ]), InvalidBatchError],
+      ['both command and commands', () => store.appendMany([
+        { aggregateId: 'bad-1', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})],
+          command: { commandId: 'c-1', commandType: 'CreateOrder' }, commands: [{ commandId: 'c-2', commandType: 'CreateOrder', eventCount: 1 }] },
+      ]), InvalidBatchError],
+      ['commands that do not account for every event', () => store.appendMany([
+        { aggregateId: 'bad-1', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {}), jsonEvent('OrderCanceled', {})],
+          commands: [{ commandId: 'c-1', commandType: 'CreateOrder', eventCount: 1 }] },
+      ]), InvalidBatchError],
+      ['a command with no events', () => store.appendMany([
+        { aggregateId: 'bad-1', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})],
+          commands: [{ commandId: 'c-1', commandType: 'CreateOrder', eventCount: 1 }, { commandId: 'c-2', commandType: 'CancelOrder', eventCount: 0 }] },
+      ]), InvalidBatchError],
+      ['a command without an id', () => store.appendMany([
+        { aggregateId: 'bad-1', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})], commands: [{ commandId: '', commandType: 'CreateOrder', eventCount: 1 }] },
+      ]), InvalidBatchError],
+      ['the same command id twice in a batch', () => store.appendMany([
+        { aggregateId: 'bad-2', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})], command: { commandId: 'twice', commandType: 'CreateOrder' } },
+        { aggregateId: 'bad-3', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})], command: { commandId: 'twice', commandType: 'CreateOrder' } },
       ]), InvalidBatchError],
       ['one bad request refuses the whole batch', () => store.appendMany([
         { aggregateId: 'bad-2', aggregateType: 'Order', expectedVersion: 'any', events: [jsonEvent('OrderCreated', {})] },
