@@ -4,7 +4,8 @@ import type { CommandOutcome } from '../envelope/codec.ts';
 import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, InvalidInputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { EventStore } from '../store/event-store.ts';
-import type { ProcessedCommand } from '../store/types.ts';
+import type { AppendResult, ProcessedCommand } from '../store/types.ts';
+import { validateEvents } from '../store/validation.ts';
 import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
 import { AggregateCache } from './aggregate-cache.ts';
 import { AggregateLoader } from './aggregate-loader.ts';
@@ -36,10 +37,33 @@ export class CommandRejected extends UnrecoverableError {
 /** Up to this many events behind, a stale cache entry is caught up; further behind, the snapshot is cheaper. */
 const CATCH_UP_LIMIT = 1_000;
 
+type Accepted = Extract<CommandOutcome, { status: 'accepted' }>;
+
+/** What one execution decided: the command's outcome, and those of the followers appended with it. */
+export interface Execution {
+  outcome: CommandOutcome;
+  /** Followers whose events were appended in the same statement as the command's, in gate order. */
+  followers: Array<{ command: CommandJobData; outcome: Accepted }>;
+  /** The aggregate's version after the command and those followers, when known for sure. */
+  version: number | undefined;
+}
+
+/** A command and the events it decided, in the order they are appended. */
+interface Decided {
+  command: CommandJobData;
+  events: DomainEvent[];
+}
+
 /**
  * Executes one command whose turn it is: load the aggregate (cache, else snapshot + events),
  * decide, append with expected version = the loaded version, recording the command id in the same
  * statement. Appends of commands executed at once share one statement (AppendBatcher).
+ *
+ * Followers (the commands parked right behind it in its aggregate's gate) are decided in order on
+ * the state the command leaves, and those that decide events are appended in the same statement,
+ * up to the first that does not (a rejection, no change, an error: it then runs on its own later,
+ * on the same state). A run of N commands of one aggregate thus costs one commit, not N.
+ *
  * Returns the accepted outcome; throws CommandRejected for a recorded rejection, UnrecoverableError
  * for what retrying cannot fix, and anything else (transient) for BullMQ to retry with backoff.
  */
@@ -58,7 +82,7 @@ export class CommandExecutor {
     this.snapshotEvery = options.snapshotEvery ?? 100;
   }
 
-  async execute(command: CommandJobData, gateVersion: number | undefined, run: { conflicts: number }): Promise<CommandOutcome> {
+  async execute(command: CommandJobData, gateVersion: number | undefined, run: { conflicts: number }, followers: CommandJobData[] = []): Promise<Execution> {
     const definition = this.options.registry.aggregate(command.aggregateType)!;
     const maxConflicts = this.options.maxConflictRetries ?? 5;
     for (;;) {
@@ -71,7 +95,14 @@ export class CommandExecutor {
       }
       try {
         const decision = this.decide(definition, command, loaded);
-        if (Array.isArray(decision)) return await this.append(definition, command, loaded, decision);
+        if (Array.isArray(decision)) {
+          if (decision.length === 0) return await this.recordNoChange(command, loaded.version);
+          const decided = [{ command, events: decision }, ...this.decideFollowers(definition, followers, loaded, decision)];
+          const execution = await this.append(definition, loaded, decided);
+          if (execution) return execution;
+          followers = []; // one of the run was processed before: run the command on its own
+          continue;
+        }
         // A rejection writes no events, so no compare-and-set checks the state it was decided on:
         // check the version here, or a write from outside the queue could make it a wrong one.
         const actual = await this.store.streamVersion(command.aggregateId);
@@ -87,8 +118,32 @@ export class CommandExecutor {
     }
   }
 
+  /**
+   * The followers that decide events on the state the command leaves, in order, up to the first
+   * that does not. A follower is decided here exactly as it would be on its own after the command,
+   * so running it now or later gives the same events.
+   */
+  private decideFollowers(definition: AggregateDefinition, followers: CommandJobData[], loaded: LoadedAggregate, first: DomainEvent[]): Decided[] {
+    const decided: Decided[] = [];
+    let current = { ...loaded, state: evolveAll(definition, loaded.state, first), version: loaded.version + first.length };
+    for (const follower of followers) {
+      if (follower.aggregateType !== definition.type) break;
+      let events;
+      try {
+        events = this.decide(definition, follower, current);
+        if (!Array.isArray(events) || events.length === 0) break;
+        validateEvents(events.map((e) => toNewEvent(e, {})), this.options.maxEventBytes ?? 1024 * 1024);
+      } catch {
+        break; // it fails the same way when it runs on its own, where the failure is reported
+      }
+      decided.push({ command: follower, events });
+      current = { ...current, state: evolveAll(definition, current.state, events), version: current.version + events.length };
+    }
+    return decided;
+  }
+
   /** The decided events, or the rejection (a domain rejection, or the producer's expected version not matching). */
-  private decide(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate): DomainEvent[] | { code: string; reason: string } {
+  private decide(definition: AggregateDefinition, command: CommandJobData, loaded: Pick<LoadedAggregate, 'state' | 'version'>): DomainEvent[] | { code: string; reason: string } {
     if (command.expectedVersion !== undefined && command.expectedVersion !== loaded.version) {
       const conflict = new ConcurrencyError(command.aggregateId, command.expectedVersion, loaded.version);
       return { code: 'concurrency', reason: conflict.message };
@@ -122,37 +177,50 @@ export class CommandExecutor {
     return loaded;
   }
 
-  private async append(definition: AggregateDefinition, command: CommandJobData, loaded: LoadedAggregate, decided: DomainEvent[]): Promise<CommandOutcome> {
-    const { commandId, commandType, aggregateId } = command;
-    if (decided.length === 0) return this.recordNoChange(command, loaded.version);
-    const metadata = { ...command.metadata, causationId: commandId, correlationId: command.metadata.correlationId ?? commandId };
+  /**
+   * Appends a run of decided commands (the first is the one being executed) in one statement.
+   * Returns undefined when the run had followers and one of the run was processed before: the
+   * caller then runs the command on its own.
+   */
+  private async append(definition: AggregateDefinition, loaded: LoadedAggregate, decided: Decided[]): Promise<Execution | undefined> {
+    const [{ command }] = decided as [Decided];
     let result;
     try {
       result = await this.batcher.append({
-        aggregateId,
+        aggregateId: command.aggregateId,
         aggregateType: definition.type,
-        events: decided.map((e) => toNewEvent(e, metadata)),
+        events: decided.flatMap((d) => d.events.map((e) => toNewEvent(e, eventMetadata(d.command)))),
         expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
-        command: { commandId, commandType },
+        commands: decided.map((d) => ({ commandId: d.command.commandId, commandType: d.command.commandType, eventCount: d.events.length })),
       });
     } catch (error) {
-      if (error instanceof DuplicateCommandError) return this.alreadyProcessed(command);
+      if (error instanceof DuplicateCommandError) {
+        if (decided.length > 1) return undefined;
+        return { outcome: await this.alreadyProcessed(command), followers: [], version: undefined };
+      }
       if (error instanceof AggregateTypeMismatchError) return this.reject(command, undefined, error.code, error.message);
       if (error instanceof InvalidInputError) {
-        throw new UnrecoverableError(`${definition.type} decided invalid events for ${commandType}: ${error.message}`);
+        throw new UnrecoverableError(`${definition.type} decided invalid events for ${command.commandType}: ${error.message}`);
       }
       throw error;
     }
-    const next = { aggregateType: definition.type, state: evolveAll(definition, loaded.state, decided), version: result.nextExpectedVersion };
-    this.cache.set(aggregateId, next);
-    this.maybeSnapshot(definition, aggregateId, loaded.version, next);
-    return { commandId, aggregateId, status: 'accepted', version: result.nextExpectedVersion, eventIds: result.events.map((e) => e.eventId) };
+    const state = decided.reduce((s, d) => evolveAll(definition, s, d.events), loaded.state);
+    const next = { aggregateType: definition.type, state, version: result.nextExpectedVersion };
+    this.cache.set(command.aggregateId, next);
+    this.maybeSnapshot(definition, command.aggregateId, loaded.version, next);
+    const outcomes = acceptedOutcomes(decided, result.events);
+    return {
+      outcome: outcomes[0]!,
+      followers: decided.slice(1).map((d, i) => ({ command: d.command, outcome: outcomes[i + 1]! })),
+      version: result.nextExpectedVersion,
+    };
   }
 
   /** Records the rejection and fails the job, unless an earlier run of the command was accepted. */
-  private async reject(command: CommandJobData, version: number | undefined, code: string, reason: string): Promise<CommandOutcome> {
+  private async reject(command: CommandJobData, version: number | undefined, code: string, reason: string): Promise<Execution> {
     const { commandId, commandType, aggregateId } = command;
-    return standing(await this.store.recordRejection({ commandId, commandType, aggregateId, code, reason }), version);
+    const outcome = standing(await this.store.recordRejection({ commandId, commandType, aggregateId, code, reason }), version);
+    return { outcome, followers: [], version: undefined };
   }
 
   /** The command was processed before (its worker died before completing the job): its outcome stands. */
@@ -162,13 +230,14 @@ export class CommandExecutor {
   }
 
   /** A command decided with no events is accepted at the same version. */
-  private async recordNoChange(command: CommandJobData, version: number): Promise<CommandOutcome> {
+  private async recordNoChange(command: CommandJobData, version: number): Promise<Execution> {
     await this.options.pool.query(
       `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version)
        VALUES ($1, $2, $3, 'accepted', $4) ON CONFLICT (command_id) DO NOTHING`,
       [command.commandId, command.commandType, command.aggregateId, version],
     );
-    return standing((await this.store.getProcessedCommand(command.commandId))!, version);
+    const outcome = standing((await this.store.getProcessedCommand(command.commandId))!, version);
+    return { outcome, followers: [], version: outcome.status === 'accepted' ? outcome.version : undefined };
   }
 
   private maybeSnapshot(definition: AggregateDefinition, aggregateId: string, before: number, after: LoadedAggregate): void {
@@ -187,4 +256,18 @@ function standing(recorded: ProcessedCommand, version: number | undefined): Comm
   const outcome = outcomeFromRecord(recorded);
   if (outcome.status === 'accepted') return outcome;
   throw new CommandRejected(outcome, version);
+}
+
+/** Events carry their command's tracing ids: caused by the command, correlated with what caused it. */
+function eventMetadata(command: CommandJobData) {
+  return { ...command.metadata, causationId: command.commandId, correlationId: command.metadata.correlationId ?? command.commandId };
+}
+
+/** Each command's outcome: its slice of the appended events, and the version after its last one. */
+function acceptedOutcomes(decided: Decided[], events: AppendResult['events']): Accepted[] {
+  let from = 0;
+  return decided.map(({ command, events: own }) => {
+    const slice = events.slice(from, (from += own.length));
+    return { commandId: command.commandId, aggregateId: command.aggregateId, status: 'accepted', version: slice.at(-1)!.eventVersion, eventIds: slice.map((e) => e.eventId) };
+  });
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { validateAggregateId } from '../store/validation.ts';
 import { CommandExecutor, CommandRejected } from './command-executor.ts';
 import { parseCommandJob, type CommandJobData } from './command-job.ts';
-import { ACCEPTANCE_KEY, CommandGate } from './gate.ts';
+import { ACCEPTANCE_KEY, CommandGate, type Follower } from './gate.ts';
 import { GateReconciler } from './reconciler.ts';
 import type { CommandRegistry } from './registry.ts';
 
@@ -38,6 +38,11 @@ export interface CommandWorkerOptions {
   reconcileAfterMs?: number;
   /** See GateOptions.parkMs; must be the same for every client and worker of a queue. */
   parkMs?: number;
+  /**
+   * Most commands of one aggregate run together: the gate's head and the commands parked right
+   * behind it are decided in order and appended in one statement (default 100; 1 runs one at a time).
+   */
+  maxBatch?: number;
 }
 
 export type OutcomeStatus = 'accepted' | 'rejected' | 'failed';
@@ -59,11 +64,17 @@ export interface OutcomeEvent {
   attempts: number;
   /** Version conflicts met (and retried) on the way: only writes from outside the queue cause them. */
   conflicts: number;
+  /**
+   * The command whose run this one was part of: its own id, or, when it ran as a follower (decided
+   * right after its gate's head and appended in the head's statement), the head's.
+   */
+  ranWith: string;
 }
 
 /**
- * Runs commands from the queue: for each job, claim the aggregate's gate (only its head may run),
- * execute the command (see CommandExecutor), complete the job with the outcome, advance the gate.
+ * Runs commands from the queue: for each job, claim the aggregate's gate (only its head may run,
+ * and it takes the commands parked behind it along), execute the run (see CommandExecutor), advance
+ * the gate (completing the followers), complete the job with the outcome.
  *
  * Emits 'outcome' (OutcomeEvent) and 'error' (unexpected errors outside a command).
  */
@@ -102,9 +113,6 @@ export class CommandWorker extends EventEmitter {
       maxStalledCount: this.options.maxStalledCount ?? 5,
       autorun: false,
     });
-    worker.on('completed', (job, outcome: CommandOutcome) => {
-      this.track(this.gate.advance(job.data.aggregateId, job.id!, { version: outcome.status === 'accepted' ? outcome.version : undefined }));
-    });
     worker.on('failed', (job, error) => job && this.onFailed(job, error));
     worker.on('error', (error) => this.fail('worker', error));
     this.worker = worker;
@@ -131,7 +139,7 @@ export class CommandWorker extends EventEmitter {
   private async process(job: Job, token?: string): Promise<CommandOutcome> {
     const aggregateId = gateKeyOf(job);
     if (aggregateId === undefined) throw new UnrecoverableError(`malformed command job: ${aggregateIdProblem(job)}`);
-    const claim = await this.gate.claim(aggregateId, job.id!);
+    const claim = await this.gate.claim(aggregateId, job.id!, (this.options.maxBatch ?? 100) - 1);
     if (claim.status !== 'head') {
       // Not its turn (or the aggregate is halted): park it again; the gate promotes it in turn.
       await job.moveToDelayed(this.gate.parkUntil(), token);
@@ -145,20 +153,29 @@ export class CommandWorker extends EventEmitter {
     }
     const startedAt = Date.now();
     const run = { conflicts: 0 };
-    const report = (status: OutcomeStatus, extra: Partial<OutcomeEvent>) => {
+    const report = (command: CommandJobData, status: OutcomeStatus, extra: Partial<OutcomeEvent>) => {
       const finishedAt = Date.now();
       this.emit('outcome', {
         commandId: command.commandId, commandType: command.commandType, aggregateId, status, startedAt, finishedAt,
-        durationMs: finishedAt - startedAt, attempts: job.attemptsMade + 1, conflicts: run.conflicts, ...extra,
+        durationMs: finishedAt - startedAt, attempts: job.attemptsMade + 1, conflicts: run.conflicts, ranWith: job.id!, ...extra,
       } satisfies OutcomeEvent);
     };
     try {
-      const outcome = await this.executor.execute(command, claim.version, run);
-      report('accepted', { version: outcome.status === 'accepted' ? outcome.version : undefined });
-      return outcome;
+      const execution = await this.executor.execute(command, claim.version, run, parseFollowers(claim.followers, aggregateId, this.options.registry));
+      // Reported as soon as their events are committed, like the command itself: a follower the
+      // settle below misses runs again as a head, and is reported again with its recorded outcome.
+      for (const { command, outcome } of execution.followers) report(command, 'accepted', { version: outcome.version, attempts: 1 });
+      report(command, 'accepted', { version: execution.outcome.status === 'accepted' ? execution.outcome.version : undefined });
+      // The gate moves on as soon as the run is committed, not when BullMQ has completed the job:
+      // the aggregate's next command can start one round trip earlier. If this process dies before
+      // BullMQ completes the job, the job runs again, is admitted anew (claim.lua), and completes
+      // with the outcome the store recorded.
+      const followers = execution.followers.map((f) => ({ commandId: f.command.commandId, outcome: f.outcome }));
+      await this.gate.advance(aggregateId, command.commandId, { version: execution.version, followers });
+      return execution.outcome;
     } catch (error) {
       if (error instanceof CommandRejected) {
-        report('rejected', { code: error.outcome.code, reason: error.outcome.reason, version: error.version });
+        report(command, 'rejected', { code: error.outcome.code, reason: error.outcome.reason, version: error.version });
       }
       throw error;
     }
@@ -172,7 +189,7 @@ export class CommandWorker extends EventEmitter {
       const now = Date.now();
       this.emit('outcome', {
         commandId: job.id!, commandType: job.name, aggregateId: aggregateId ?? '', status: 'failed', reason: error.message,
-        startedAt: job.processedOn ?? now, finishedAt: now, durationMs: now - (job.processedOn ?? now), attempts: job.attemptsMade, conflicts: 0,
+        startedAt: job.processedOn ?? now, finishedAt: now, durationMs: now - (job.processedOn ?? now), attempts: job.attemptsMade, conflicts: 0, ranWith: job.id!,
       } satisfies OutcomeEvent);
       this.options.logger?.warn({ commandId: job.id, commandType: job.name, aggregateId, reason: error.message }, 'command failed for good');
     }
@@ -184,9 +201,9 @@ export class CommandWorker extends EventEmitter {
     }));
   }
 
-  /** Advances run after the job finished; close() waits for them. A lost one is healed by the reconciler. */
-  private track(advance: Promise<void>): void {
-    const tracked = advance.catch((error) => this.fail('gate advance', error)).finally(() => this.advancing.delete(tracked));
+  /** Advances after a failed job run on their own; close() waits for them. A lost one is healed by the reconciler. */
+  private track(advance: Promise<unknown>): void {
+    const tracked: Promise<void> = advance.then(() => {}, (error) => this.fail('gate advance', error)).finally(() => this.advancing.delete(tracked));
     this.advancing.add(tracked);
   }
 
@@ -225,4 +242,22 @@ function withAcceptedSeq(command: CommandJobData, acceptedSeq: number | undefine
   if (acceptedSeq === undefined) return command;
   const extra = { ...command.metadata.extra, [ACCEPTANCE_KEY]: String(acceptedSeq) };
   return { ...command, metadata: { ...command.metadata, extra } };
+}
+
+/**
+ * The followers a claim handed out, parsed and checked like any job, up to the first that is
+ * malformed (it runs on its own later and fails there, with the reason in Bull Board).
+ */
+function parseFollowers(followers: Follower[], aggregateId: string, registry: CommandRegistry): CommandJobData[] {
+  const parsed: CommandJobData[] = [];
+  for (const follower of followers) {
+    try {
+      const command = parseCommandJob(follower.commandId, JSON.parse(follower.data), registry);
+      if (command.aggregateId !== aggregateId) break;
+      parsed.push(withAcceptedSeq(command, follower.acceptedSeq));
+    } catch {
+      break;
+    }
+  }
+  return parsed;
 }

@@ -19,6 +19,24 @@ export type AdmitStatus = 'head' | 'parked' | 'finished';
 export type ClaimStatus = 'head' | 'parked' | 'halted';
 export type HeadState = 'completed' | 'failed' | 'missing' | 'parked' | 'busy';
 
+export interface Claim {
+  status: ClaimStatus;
+  /** With 'head': the aggregate's version after its previous command, when the gate knows it. */
+  version: number | undefined;
+  /** With 'head': the command's acceptance sequence number. */
+  acceptedSeq: number | undefined;
+  /** With 'head': the commands parked right behind it, in gate order (see claim.lua). */
+  followers: Follower[];
+}
+
+/** A command parked behind its gate's head, handed to the head's worker to run in the same append. */
+export interface Follower {
+  commandId: string;
+  /** The BullMQ job data, as stored (JSON); the worker parses and checks it like any job's. */
+  data: string;
+  acceptedSeq: number | undefined;
+}
+
 export interface HaltedAggregate {
   aggregateId: string;
   commandId: string;
@@ -56,8 +74,8 @@ const LUA = Object.fromEntries(
 
 type GateRedis = Redis & {
   esGateAdmit(...args: (string | number)[]): Promise<AdmitStatus[]>;
-  esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null]>;
-  esGateAdvance(...args: (string | number)[]): Promise<string | null>;
+  esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null, ...(string | null)[]]>;
+  esGateAdvance(...args: (string | number)[]): Promise<[string | null, number]>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
   esGateResume(...args: (string | number)[]): Promise<string | null>;
   esGatePromote(...args: (string | number)[]): Promise<number>;
@@ -68,7 +86,9 @@ export class CommandGate {
   private readonly redis: GateRedis;
   /** BullMQ's key prefix of this queue: `${prefix}:${queueName}:`. */
   private readonly queueKey: string;
-  private readonly keys: { backlog: string; halted: string; size: string; versions: string; acceptedSeq: string; delayed: string };
+  private readonly keys: {
+    backlog: string; halted: string; size: string; versions: string; acceptedSeq: string; delayed: string;
+  };
 
   constructor(redis: Redis, options: GateOptions) {
     this.parkMs = options.parkMs ?? DEFAULT_PARK_MS;
@@ -97,29 +117,41 @@ export class CommandGate {
 
   /**
    * May this command run now? Admits it at the tail if it was never admitted. With 'head', also
-   * the aggregate's version after its previous command, when the gate knows it, and the command's
-   * acceptance sequence number.
+   * what the worker needs to run it (see Claim), including up to `maxFollowers` commands parked
+   * right behind it.
    */
-  async claim(aggregateId: string, commandId: string): Promise<{ status: ClaimStatus; version: number | undefined; acceptedSeq: number | undefined }> {
-    const [status, version, acceptedSeq] = await this.redis.esGateClaim(
+  async claim(aggregateId: string, commandId: string, maxFollowers = 0): Promise<Claim> {
+    const [status, version, acceptedSeq, ...rest] = await this.redis.esGateClaim(
       this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions, this.keys.acceptedSeq,
-      this.queueKey + commandId, aggregateId, commandId, Date.now(),
+      this.queueKey + commandId, this.keys.delayed, aggregateId, commandId, Date.now(), maxFollowers, this.queueKey,
     );
-    return { status, version: version ? Number(version) : undefined, acceptedSeq: acceptedSeq ? Number(acceptedSeq) : undefined };
+    const followers: Follower[] = [];
+    for (let i = 0; i < rest.length; i += 3) {
+      followers.push({ commandId: rest[i]!, data: rest[i + 1]!, acceptedSeq: optionalNumber(rest[i + 2]) });
+    }
+    return { status, version: optionalNumber(version), acceptedSeq: optionalNumber(acceptedSeq), followers };
   }
 
   /**
    * The command finished for good: pop it (if still the head) and promote the next one, in one step.
    * With `halt`, the aggregate is halted instead and its next command stays parked. `version` (the
    * aggregate's version after the command) lets the next command's worker trust its cache.
+   * `followers`, appended in the command's statement, are completed first, each with its outcome
+   * as the job's return value (see advance.lua); returns how many were.
    */
-  async advance(aggregateId: string, commandId: string, options: { halt?: { reason: string }; version?: number } = {}): Promise<void> {
-    const { halt, version } = options;
+  async advance(
+    aggregateId: string,
+    commandId: string,
+    options: { halt?: { reason: string }; version?: number; followers?: Array<{ commandId: string; outcome: unknown }> } = {},
+  ): Promise<number> {
+    const { halt, version, followers = [] } = options;
     const record = halt ? JSON.stringify({ commandId, reason: halt.reason, haltedAt: new Date().toISOString() }) : '';
-    await this.redis.esGateAdvance(
+    const [, finished] = await this.redis.esGateAdvance(
       this.gateList(aggregateId), this.keys.backlog, this.keys.halted, this.keys.size, this.keys.versions,
       aggregateId, commandId, Date.now(), record, version ?? '', this.queueKey,
+      ...followers.flatMap((f) => [f.commandId, JSON.stringify(f.outcome)]),
     );
+    return finished;
   }
 
   /**
@@ -185,9 +217,13 @@ export class CommandGate {
 function defineScripts(redis: Redis): void {
   if ((redis as unknown as Partial<GateRedis>).esGateAdmit) return;
   redis.defineCommand('esGateAdmit', { lua: LUA.admit });
-  redis.defineCommand('esGateClaim', { lua: LUA.claim, numberOfKeys: 7 });
+  redis.defineCommand('esGateClaim', { lua: LUA.claim, numberOfKeys: 8 });
   redis.defineCommand('esGateAdvance', { lua: LUA.advance, numberOfKeys: 5 });
   redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });
   redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });
   redis.defineCommand('esGatePromote', { lua: LUA.promote, numberOfKeys: 0 });
+}
+
+function optionalNumber(value: string | null | undefined): number | undefined {
+  return value ? Number(value) : undefined;
 }

@@ -16,6 +16,7 @@ const SETTINGS = {
   RECONCILE_AFTER_MS: ['reconcileAfterMs', 10_000, 100, 3_600_000],
   SNAPSHOT_EVERY: ['snapshotEvery', 100, 0, 1_000_000],
   AGGREGATE_CACHE_SIZE: ['cacheSize', 10_000, 0, 10_000_000],
+  COMMAND_BATCH_SIZE: ['maxBatch', 100, 1, 1_000],
 } as const;
 
 type Settings = { -readonly [K in keyof typeof SETTINGS as (typeof SETTINGS)[K][0]]: number };

@@ -12,10 +12,10 @@ import { expectedVersionToSql, validateAggregateId, validateEvents, validateType
  * Parameters (parallel arrays):
  *   $1..$4   one entry per aggregate: aggregate_id, aggregate_type, expected (-1 any, 0 no stream,
  *            N exact), n (number of events)
- *   $5..$12  one entry per event: aggregate_id, idx (1..n within its aggregate), event_id,
- *            event_type, event_data, content_type, metadata, occurred_at
- *   $13..$17 one entry per command: aggregate_id, command_id, command_type, first_idx, last_idx
- *            (the slice of its aggregate's events the command produced)
+ *   $5..$13  one entry per event: aggregate_id, aggregate_type, idx (1..n within its aggregate),
+ *            event_id, event_type, event_data, content_type, metadata, occurred_at
+ *   $14..$18 one entry per command: aggregate_id, command_id, command_type, last_idx (of the
+ *            events it produced), event_ids (of those events, comma-separated)
  * Returns one row per inserted event: aggregate_id, event_id, event_version, global_position.
  * An aggregate with no returned rows lost: its head was not at the expected version, its type
  * differs, or one of its commands was already processed.
@@ -23,8 +23,8 @@ import { expectedVersionToSql, validateAggregateId, validateEvents, validateType
 export const APPEND_SQL = `
 WITH cmd AS (
   SELECT c.*
-  FROM unnest($13::text[], $14::text[], $15::text[], $16::int[], $17::int[])
-    AS c(aggregate_id, command_id, command_type, first_idx, last_idx)
+  FROM unnest($14::text[], $15::text[], $16::text[], $17::int[], $18::text[])
+    AS c(aggregate_id, command_id, command_type, last_idx, event_ids)
 ),
 req AS (
   SELECT r.*
@@ -55,32 +55,32 @@ created AS (
   ON CONFLICT (aggregate_id) DO NOTHING
   RETURNING aggregate_id, 0::bigint AS from_version
 ),
+-- One row: the version each winning aggregate had before this append. A map, not a join: the
+-- planner cannot see how many rows the CTEs above return, guesses one, and a nested loop over
+-- events x aggregates made large batches slow.
 won AS (
-  SELECT * FROM moved UNION ALL SELECT * FROM created
+  SELECT jsonb_object_agg(aggregate_id, from_version) AS from_version
+  FROM (SELECT * FROM moved UNION ALL SELECT * FROM created) w
 ),
 inserted AS (
   INSERT INTO events (event_id, aggregate_id, aggregate_type, event_type, event_version,
                       event_data, content_type, metadata, occurred_at)
-  SELECT e.event_id, e.aggregate_id, req.aggregate_type, e.event_type, won.from_version + e.idx,
+  SELECT e.event_id, e.aggregate_id, e.aggregate_type, e.event_type, (won.from_version ->> e.aggregate_id)::bigint + e.idx,
          e.event_data, e.content_type, e.metadata, e.occurred_at
-  FROM unnest($5::text[], $6::int[], $7::uuid[], $8::text[], $9::bytea[], $10::text[], $11::jsonb[],
-              $12::timestamptz[])
-    AS e(aggregate_id, idx, event_id, event_type, event_data, content_type, metadata, occurred_at)
-  JOIN won USING (aggregate_id)
-  JOIN req USING (aggregate_id)
+  FROM unnest($5::text[], $6::text[], $7::int[], $8::uuid[], $9::text[], $10::bytea[], $11::text[], $12::jsonb[],
+              $13::timestamptz[])
+    AS e(aggregate_id, aggregate_type, idx, event_id, event_type, event_data, content_type, metadata, occurred_at),
+    won
+  WHERE won.from_version ? e.aggregate_id
   ORDER BY e.aggregate_id, e.idx
   RETURNING aggregate_id, event_id, event_version, global_position
 ),
--- A join, not a subquery per command: a batch of many commands stays one pass over its events.
 recorded AS (
   INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version, event_ids)
-  SELECT cmd.command_id, cmd.command_type, cmd.aggregate_id, 'accepted', won.from_version + cmd.last_idx,
-         array_agg(i.event_id ORDER BY i.event_version)
-  FROM cmd
-  JOIN won USING (aggregate_id)
-  JOIN inserted i ON i.aggregate_id = cmd.aggregate_id
-                 AND i.event_version BETWEEN won.from_version + cmd.first_idx AND won.from_version + cmd.last_idx
-  GROUP BY cmd.command_id, cmd.command_type, cmd.aggregate_id, won.from_version, cmd.last_idx
+  SELECT cmd.command_id, cmd.command_type, cmd.aggregate_id, 'accepted',
+         (won.from_version ->> cmd.aggregate_id)::bigint + cmd.last_idx, string_to_array(cmd.event_ids, ',')::uuid[]
+  FROM cmd, won
+  WHERE won.from_version ? cmd.aggregate_id
 )
 SELECT aggregate_id, event_id::text, event_version, global_position
 FROM inserted
@@ -93,7 +93,7 @@ ORDER BY aggregate_id, event_version`;
 export function toAppendParams(requests: AppendRequest[], maxEventBytes: number): unknown[] {
   if (!Array.isArray(requests) || requests.length === 0) throw new InvalidBatchError('nothing to append: no requests');
   const perAggregate: unknown[][] = [[], [], [], []];
-  const perEvent: unknown[][] = [[], [], [], [], [], [], [], []];
+  const perEvent: unknown[][] = [[], [], [], [], [], [], [], [], []];
   const perCommand: unknown[][] = [[], [], [], [], []];
   const aggregates = new Set<string>();
   const commandIds = new Set<string>();
@@ -108,11 +108,13 @@ export function toAppendParams(requests: AppendRequest[], maxEventBytes: number)
     }
     aggregates.add(request.aggregateId);
     push(perAggregate, [request.aggregateId, request.aggregateType, expectedVersionToSql(request.expectedVersion), request.events.length]);
+    const eventIds = request.events.map((event) => event.eventId ?? randomUUID());
     request.events.forEach((event, i) =>
       push(perEvent, [
         request.aggregateId,
+        request.aggregateType,
         i + 1,
-        event.eventId ?? randomUUID(),
+        eventIds[i],
         event.eventType,
         Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength),
         event.contentType ?? 'application/json',
@@ -124,8 +126,8 @@ export function toAppendParams(requests: AppendRequest[], maxEventBytes: number)
     for (const slice of commandSlices(request)) {
       if (commandIds.has(slice.commandId)) throw new InvalidBatchError(`command "${slice.commandId}" appears twice in one batch`);
       commandIds.add(slice.commandId);
-      push(perCommand, [request.aggregateId, slice.commandId, slice.commandType, lastIdx + 1, lastIdx + slice.eventCount]);
-      lastIdx += slice.eventCount;
+      const own = eventIds.slice(lastIdx, (lastIdx += slice.eventCount));
+      push(perCommand, [request.aggregateId, slice.commandId, slice.commandType, lastIdx, own.join(',')]);
     }
   }
   return [...perAggregate, ...perEvent, ...perCommand];

@@ -24,7 +24,7 @@ const Counter: AggregateDefinition<{ steps: number }> = {
  */
 function resettingPool(pool: pg.Pool, commandId: string, failures: number): pg.Pool {
   const query = (text: unknown, params?: unknown[]) => {
-    const carries = typeof text === 'string' && text.includes('INSERT INTO events') && (params?.[4] as string[]).includes(commandId);
+    const carries = typeof text === 'string' && text.includes('INSERT INTO events') && params?.some((p) => Array.isArray(p) && p.includes(commandId));
     if (carries && failures-- > 0) return Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }));
     return pool.query(text as string, params);
   };
