@@ -132,19 +132,24 @@ export class Relay {
     let { position, sequence } = await this.resumePoint();
     let idleMs = 0;
     let lastLockCheck = Date.now();
-    let next = this.store.readAll({ after: position, limit: batchSize });
+    // The next batch is read while the loop does other work; if the loop fails first (the lock
+    // check below), a read failing in the meantime must not become an unhandled rejection.
+    const read = (after: CommitPosition) => {
+      const batch = this.store.readAll({ after, limit: batchSize });
+      batch.catch(() => {});
+      return batch;
+    };
+    let next = read(position);
     while (!this.stopping) {
       const events = await next;
       if (events.length === 0) {
         idleMs = Math.min(this.options.maxIdleMs ?? 100, Math.max(5, idleMs * 2));
         await this.pause(idleMs);
-        next = this.store.readAll({ after: position, limit: batchSize });
+        next = read(position);
       } else {
         idleMs = 0;
         const after = positionOf(events[events.length - 1]!);
-        // Read the next batch while this one is on the wire.
-        next = this.store.readAll({ after, limit: batchSize });
-        next.catch(() => {});
+        next = read(after); // while this batch is on the wire
         await this.publish(events, sequence);
         position = after;
         sequence += events.length;

@@ -69,7 +69,7 @@ export class AggregateLoader {
     try {
       const ids = [...new Set(batch.map((p) => p.aggregateId))];
       const types = ids.map((id) => batch.find((p) => p.aggregateId === id)!.definition.type);
-      ({ rows } = await this.pool.query(LOAD_SQL, [ids, types, PAGE]));
+      ({ rows } = await this.pool.query({ name: 'eventstore.load-aggregates', text: LOAD_SQL, values: [ids, types, PAGE] }));
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;

@@ -89,13 +89,8 @@ export class CommandClient {
     if (!Array.isArray(commands)) throw new InvalidCommandError('sendMany takes an array of commands');
     const jobs = commands.map((c) => toCommandJob(c, this.options.registry, this.maxCommandBytes));
     const unique = [...new Map(jobs.map((j) => [j.commandId, j])).values()];
-    if (unique.length > 0) {
-      const delay = this.gate.parkMs;
-      await this.queue.addBulk(unique.map((data) => ({ name: data.commandType, data, opts: { ...this.jobOptions, jobId: data.commandId, delay } })));
-      // Added first, admitted (and promoted when first in line) second: a crash in between leaves
-      // a parked job that admits itself when it wakes up (claim.lua), never a gate entry without a job.
-      await this.gate.admit(unique);
-    }
+    // One script stores the parked jobs and admits them to their gates (see enqueue.lua).
+    await this.gate.enqueue(unique.map((data) => ({ aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data })), this.jobOptions);
     return jobs.map((j) => ({ commandId: j.commandId }));
   }
 

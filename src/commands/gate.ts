@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EventStoreError } from '../errors.ts';
 
@@ -62,10 +63,13 @@ export class AggregateNotHaltedError extends EventStoreError {
 /** The metadata.extra field of every event that holds its command's acceptance sequence number. */
 export const ACCEPTANCE_KEY = 'acceptedSeq';
 
+/** Commands stored and admitted per script call. */
+const ENQUEUE_CHUNK = 500;
+
 /** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
 export const DEFAULT_PARK_MS = 60 * 60 * 1000;
 
-const SCRIPTS = ['admit', 'claim', 'advance', 'inspect', 'resume', 'promote'] as const;
+const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote'] as const;
 const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const PROMOTE_INCLUDE = readLua('promote.include');
 const LUA = Object.fromEntries(
@@ -73,7 +77,7 @@ const LUA = Object.fromEntries(
 ) as Record<(typeof SCRIPTS)[number], string>;
 
 type GateRedis = Redis & {
-  esGateAdmit(...args: (string | number)[]): Promise<AdmitStatus[]>;
+  esGateEnqueue(...args: (string | number)[]): Promise<AdmitStatus[]>;
   esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null, ...(string | null)[]]>;
   esGateAdvance(...args: (string | number)[]): Promise<[string | null, number]>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
@@ -105,14 +109,27 @@ export class CommandGate {
     return now + this.parkMs;
   }
 
-  /** Admits commands in the given order and promotes those that head their gate; returns each one's status. */
-  async admit(commands: Array<{ aggregateId: string; commandId: string }>): Promise<AdmitStatus[]> {
-    if (commands.length === 0) return [];
-    const keys = commands.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
-    const args = commands.flatMap((c) => [c.aggregateId, c.commandId]);
-    return this.redis.esGateAdmit(
-      4 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, this.keys.acceptedSeq, ...keys, Date.now(), this.queueKey, ...args,
-    );
+  /**
+   * Stores commands as parked BullMQ jobs and admits them to their gates in the given order, in one
+   * step (see enqueue.lua); those that head their gate are promoted. Returns each one's status.
+   * `options` are the BullMQ job options every command shares (attempts, backoff, retention).
+   */
+  async enqueue(commands: Array<{ aggregateId: string; commandId: string; name: string; data: unknown }>, options: JobsOptions): Promise<AdmitStatus[]> {
+    const shared = JSON.stringify(options);
+    const calls = [];
+    // Scripts block Redis while they run: a few hundred commands each. One connection runs them
+    // in the order they are sent, so the acceptance order holds across them.
+    for (let i = 0; i < commands.length; i += ENQUEUE_CHUNK) {
+      const chunk = commands.slice(i, i + ENQUEUE_CHUNK);
+      const keys = chunk.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
+      const args = chunk.flatMap((c) => [c.aggregateId, c.commandId, c.name, JSON.stringify(c.data)]);
+      calls.push(this.redis.esGateEnqueue(
+        8 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, this.keys.acceptedSeq,
+        this.keys.delayed, `${this.queueKey}marker`, `${this.queueKey}meta`, `${this.queueKey}events`, ...keys,
+        Date.now(), this.parkMs, this.queueKey, ...args, shared,
+      ));
+    }
+    return (await Promise.all(calls)).flat();
   }
 
   /**
@@ -215,8 +232,8 @@ export class CommandGate {
 }
 
 function defineScripts(redis: Redis): void {
-  if ((redis as unknown as Partial<GateRedis>).esGateAdmit) return;
-  redis.defineCommand('esGateAdmit', { lua: LUA.admit });
+  if ((redis as unknown as Partial<GateRedis>).esGateEnqueue) return;
+  redis.defineCommand('esGateEnqueue', { lua: LUA.enqueue });
   redis.defineCommand('esGateClaim', { lua: LUA.claim, numberOfKeys: 8 });
   redis.defineCommand('esGateAdvance', { lua: LUA.advance, numberOfKeys: 5 });
   redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });

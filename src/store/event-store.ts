@@ -87,7 +87,8 @@ export class EventStore {
    */
   async appendMany(requests: AppendRequest[]): Promise<BatchAppendResult> {
     const params = toAppendParams(requests, this.maxEventBytes);
-    const { rows } = await this.pool.query(APPEND_SQL, params);
+    // Named: each connection parses and plans the long statement once, then only binds values.
+    const { rows } = await this.pool.query({ name: 'eventstore.append', text: APPEND_SQL, values: params });
     const byAggregate = new Map<string, AppendResult>();
     for (const row of rows) {
       let result = byAggregate.get(row.aggregate_id);

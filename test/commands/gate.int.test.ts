@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
+import { bullJobOptions } from '../../src/commands/job-options.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { parseData } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -21,6 +22,25 @@ describe('the ordering gate', () => {
   after(async () => {
     await queue.close();
     await h.close();
+  });
+
+  it('stores a command as BullMQ itself stores a delayed job: same hash, state, score and events', async () => {
+    await h.client.sendMany([status('twin-head', 'order-twin', 'paid'), status('twin', 'order-twin', 'shipped')]);
+    const ours = (await Job.fromId(queue, 'twin'))!;
+    const theirs = await queue.add(ours.name, ours.data, { ...bullJobOptions(), jobId: 'bullmq-twin', delay: ours.delay });
+    const fields = (job: Job) => ({ name: job.name, data: job.data, opts: { ...job.opts, jobId: undefined }, delay: job.delay, priority: job.priority, attemptsMade: job.attemptsMade });
+    assert.deepEqual(fields(ours), fields((await Job.fromId(queue, theirs.id!))!));
+    assert.ok(Math.abs(ours.timestamp - theirs.timestamp) < 5_000);
+    assert.equal(await ours.getState(), 'delayed');
+    assert.equal((await h.client.getCommand('twin'))?.state, 'queued');
+    const [hash, bullHash] = await Promise.all(['twin', 'bullmq-twin'].map((id) => h.redis.hgetall(`${h.prefix}:${h.queueName}:${id}`)));
+    assert.deepEqual(Object.keys(hash!).filter((k) => k !== 'acceptedSeq').sort(), Object.keys(bullHash!).sort(), 'the same hash fields');
+    const score = (id: string) => h.redis.zscore(`${h.prefix}:${h.queueName}:delayed`, id);
+    assert.equal(Math.floor(Number(await score('twin')) / 4096), ours.timestamp + ours.delay, 'BullMQ\'s delayed score: due time * 4096 + counter');
+    const events = await h.redis.xrange(`${h.prefix}:${h.queueName}:events`, '-', '+');
+    const kinds = (id: string) => events.filter(([, f]) => f[3] === id).map(([, f]) => f[1]);
+    assert.deepEqual(kinds('twin'), kinds('bullmq-twin'));
+    await queue.remove('bullmq-twin');
   });
 
   it('keeps the order when parked jobs are promoted from outside the gate ("promote all" in a UI)', async () => {

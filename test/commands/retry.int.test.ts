@@ -23,10 +23,11 @@ const Counter: AggregateDefinition<{ steps: number }> = {
  * way a reset connection does (the whole statement fails, nothing is written).
  */
 function resettingPool(pool: pg.Pool, commandId: string, failures: number): pg.Pool {
-  const query = (text: unknown, params?: unknown[]) => {
-    const carries = typeof text === 'string' && text.includes('INSERT INTO events') && params?.some((p) => Array.isArray(p) && p.includes(commandId));
+  const query = (config: string | pg.QueryConfig, params?: unknown[]) => {
+    const { text, values } = typeof config === 'string' ? { text: config, values: params } : config;
+    const carries = text.includes('INSERT INTO events') && values?.some((p) => Array.isArray(p) && p.includes(commandId));
     if (carries && failures-- > 0) return Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }));
-    return pool.query(text as string, params);
+    return pool.query(config as string, params);
   };
   return new Proxy(pool, { get: (target, key) => (key === 'query' ? query : Reflect.get(target, key)) });
 }

@@ -1,0 +1,109 @@
+--[[
+  Queues commands in one step: stores each one as a parked BullMQ job (its id is the command id)
+  and admits it into its aggregate's FIFO gate, in argument order (the acceptance order). A command
+  first in its gate is promoted into the wait list at once.
+
+  The job is stored as BullMQ 6.7's addDelayedJob-6.lua stores a delayed job with a custom id and
+  no parent, deduplication or priority (hash fields name, data, opts, timestamp, delay, priority;
+  the delayed ZSET with BullMQ's score; the 'added' and 'delayed' events; the delay marker), so
+  Bull Board and BullMQ read it as their own. Doing it here instead of Queue.addBulk plus a
+  separate admit saves a round trip and most of the work per command, and leaves no moment where
+  a job exists that its gate does not know. BullMQ is pinned: re-check this against
+  addDelayedJob-6.lua (includes storeJob, addDelayedJob, getDelayedScore) when upgrading it.
+
+  A command whose job already exists is not stored again; it is admitted unless it is already in
+  its gate or finished (an idempotent re-send). Each newly admitted command gets the next
+  acceptance sequence number, stored on its job hash (field acceptedSeq): the worker copies it into
+  the events' metadata, so `verify` can check that every aggregate's events follow the order in
+  which its commands were accepted.
+
+  KEYS[1]          backlog ZSET: aggregate id -> time of its last progress (ms)
+  KEYS[2]          halted HASH: aggregate id -> why it halted
+  KEYS[3]          size STRING: number of commands in all gates
+  KEYS[4]          acceptance sequence STRING (one counter for the queue, only ever increases)
+  KEYS[5]          BullMQ delayed ZSET
+  KEYS[6]          BullMQ marker ZSET
+  KEYS[7]          BullMQ meta HASH
+  KEYS[8]          BullMQ event STREAM
+  KEYS[8+2i-1]     gate LIST of the i-th command's aggregate (i = 1..n)
+  KEYS[8+2i]       BullMQ job HASH of the i-th command
+  ARGV[1]          now (ms): the jobs' timestamp
+  ARGV[2]          park delay (ms): a parked job is due at now + delay
+  ARGV[3]          BullMQ key prefix of the queue (`<prefix>:<queue>:`)
+  ARGV[3+4i-3..0]  the i-th command's aggregate id, command id, job name, job data (JSON)
+  ARGV[4+4n]       the job options (JSON) shared by every command, without jobId and delay
+
+  Returns one status per command: 'head' (first in its gate and the aggregate is not halted: it
+  was promoted into the wait list), 'parked' (waits behind others, or the aggregate is halted),
+  'finished' (the job already completed or failed; nothing changed).
+]]
+-- @include promote
+local now = tonumber(ARGV[1])
+local delay = tonumber(ARGV[2])
+local queueKey = ARGV[3]
+local n = (#KEYS - 8) / 2
+local sharedOpts = cjson.decode(ARGV[4 + 4 * n])
+local maxEvents = redis.call('HGET', KEYS[7], 'opts.maxLenEvents')
+if not maxEvents then
+  maxEvents = 10000
+  redis.call('HSET', KEYS[7], 'opts.maxLenEvents', maxEvents)
+end
+
+-- BullMQ's delayed score: due time * 4096, plus a counter that keeps jobs due in the same
+-- millisecond in insertion order (getDelayedScore.lua).
+local function delayedScore(due)
+  local minScore = due * 0x1000
+  local maxScore = (due + 1) * 0x1000 - 1
+  local last = redis.call('ZREVRANGEBYSCORE', KEYS[5], maxScore, minScore, 'WITHSCORES', 'LIMIT', 0, 1)[2]
+  if not last then return minScore end
+  return math.min(tonumber(last) + 1, maxScore)
+end
+
+local function store(job, commandId, name, data)
+  sharedOpts['jobId'] = commandId
+  sharedOpts['delay'] = delay
+  redis.call('HSET', job, 'name', name, 'data', data, 'opts', cjson.encode(sharedOpts),
+    'timestamp', now, 'delay', delay, 'priority', 0)
+  redis.call('XADD', KEYS[8], '*', 'event', 'added', 'jobId', commandId, 'name', name)
+  local due = now + delay
+  redis.call('ZADD', KEYS[5], delayedScore(due), commandId)
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxEvents, '*', 'event', 'delayed', 'jobId', commandId, 'delay', due)
+end
+
+local result = {}
+local stored = false
+for i = 1, n do
+  local gate = KEYS[8 + 2 * i - 1]
+  local job = KEYS[8 + 2 * i]
+  local aggregateId = ARGV[3 + 4 * i - 3]
+  local commandId = ARGV[3 + 4 * i - 2]
+  local position = false
+  if redis.call('EXISTS', job) == 0 then
+    store(job, commandId, ARGV[3 + 4 * i - 1], ARGV[3 + 4 * i])
+    stored = true
+  elseif redis.call('HEXISTS', job, 'finishedOn') == 1 then
+    result[i] = 'finished'
+  else
+    position = redis.call('LPOS', gate, commandId)
+  end
+  if not result[i] then
+    if not position then
+      position = redis.call('RPUSH', gate, commandId) - 1
+      redis.call('INCR', KEYS[3])
+      redis.call('HSET', job, 'acceptedSeq', redis.call('INCR', KEYS[4]))
+      if position == 0 then redis.call('ZADD', KEYS[1], now, aggregateId) end
+    end
+    if position == 0 and redis.call('HEXISTS', KEYS[2], aggregateId) == 0 then
+      promoteParked(queueKey, commandId)
+      result[i] = 'head'
+    else
+      result[i] = 'parked'
+    end
+  end
+end
+-- Tell BullMQ's workers when the next parked job is due (addDelayMarkerIfNeeded.lua).
+if stored then
+  local next = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]
+  if next then redis.call('ZADD', KEYS[6], tonumber(next) / 0x1000, '1') end
+end
+return result
