@@ -30,21 +30,32 @@
 ]]
 -- @include promote
 local queueKey = ARGV[6]
+local now = ARGV[3]
+local n = (#ARGV - 6) / 2
 local finished = 0
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[2] then
-  for i = 7, #ARGV, 2 do
-    local follower = ARGV[i]
-    if redis.call('LINDEX', KEYS[1], 1) ~= follower then break end
-    if redis.call('ZREM', queueKey .. 'delayed', follower) == 0 then break end
-    local job = queueKey .. follower
-    redis.call('HSET', job, 'returnvalue', ARGV[i + 1], 'finishedOn', ARGV[3], 'processedOn', ARGV[3], 'delay', 0)
-    redis.call('HINCRBY', job, 'atm', 1)
-    redis.call('ZADD', queueKey .. 'completed', ARGV[3], follower)
-    redis.call('XADD', queueKey .. 'events', '*', 'event', 'completed', 'jobId', follower, 'returnvalue', ARGV[i + 1], 'prev', 'delayed')
-    redis.call('LREM', KEYS[1], 1, follower)
-    finished = finished + 1
+local gate = redis.call('LRANGE', KEYS[1], 0, n)
+if gate[1] == ARGV[2] then
+  if n > 0 then
+    local followers = {}
+    for i = 1, n do followers[i] = ARGV[5 + 2 * i] end
+    local parked = redis.call('ZMSCORE', queueKey .. 'delayed', unpack(followers))
+    while finished < n and gate[finished + 2] == followers[finished + 1] and parked[finished + 1] do
+      finished = finished + 1
+    end
+    if finished > 0 then
+      local completed = {}
+      for i = 1, finished do
+        local follower, outcome = followers[i], ARGV[6 + 2 * i]
+        redis.call('HSET', queueKey .. follower, 'returnvalue', outcome, 'finishedOn', now, 'processedOn', now, 'delay', 0, 'atm', 1)
+        redis.call('XADD', queueKey .. 'events', '*', 'event', 'completed', 'jobId', follower, 'returnvalue', outcome, 'prev', 'delayed')
+        completed[2 * i - 1] = now
+        completed[2 * i] = follower
+      end
+      redis.call('ZREM', queueKey .. 'delayed', unpack(followers, 1, finished))
+      redis.call('ZADD', queueKey .. 'completed', unpack(completed))
+    end
   end
-  redis.call('LPOP', KEYS[1])
+  redis.call('LPOP', KEYS[1], 1 + finished) -- the head and its finished followers
   redis.call('DECRBY', KEYS[4], 1 + finished)
   if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[4]) end
   if ARGV[5] ~= '' then redis.call('HSET', KEYS[5], ARGV[1], ARGV[5]) else redis.call('HDEL', KEYS[5], ARGV[1]) end

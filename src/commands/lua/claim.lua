@@ -44,9 +44,11 @@ if position ~= 0 then return { 'parked', false } end
 
 local result = { 'head', redis.call('HGET', KEYS[5], ARGV[1]), redis.call('HGET', KEYS[7], 'acceptedSeq') }
 local most = tonumber(ARGV[4])
-if most > 0 then
-  for _, follower in ipairs(redis.call('LRANGE', KEYS[1], 1, most)) do
-    if not redis.call('ZSCORE', KEYS[8], follower) then break end
+local followers = most > 0 and redis.call('LRANGE', KEYS[1], 1, most) or {}
+if #followers > 0 then
+  local parked = redis.call('ZMSCORE', KEYS[8], unpack(followers))
+  for i, follower in ipairs(followers) do
+    if not parked[i] then break end
     local job = redis.call('HMGET', ARGV[5] .. follower, 'data', 'acceptedSeq', 'finishedOn')
     if not job[1] or job[3] then break end
     table.insert(result, follower)

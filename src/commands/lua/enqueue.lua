@@ -39,7 +39,7 @@
 ]]
 -- @include promote
 local now = tonumber(ARGV[1])
-local delay = tonumber(ARGV[2])
+local due = now + tonumber(ARGV[2])
 local queueKey = ARGV[3]
 local n = (#KEYS - 8) / 2
 local sharedOpts = cjson.decode(ARGV[4 + 4 * n])
@@ -48,30 +48,17 @@ if not maxEvents then
   maxEvents = 10000
   redis.call('HSET', KEYS[7], 'opts.maxLenEvents', maxEvents)
 end
+sharedOpts['delay'] = tonumber(ARGV[2])
 
 -- BullMQ's delayed score: due time * 4096, plus a counter that keeps jobs due in the same
--- millisecond in insertion order (getDelayedScore.lua).
-local function delayedScore(due)
-  local minScore = due * 0x1000
-  local maxScore = (due + 1) * 0x1000 - 1
-  local last = redis.call('ZREVRANGEBYSCORE', KEYS[5], maxScore, minScore, 'WITHSCORES', 'LIMIT', 0, 1)[2]
-  if not last then return minScore end
-  return math.min(tonumber(last) + 1, maxScore)
-end
-
-local function store(job, commandId, name, data)
-  sharedOpts['jobId'] = commandId
-  sharedOpts['delay'] = delay
-  redis.call('HSET', job, 'name', name, 'data', data, 'opts', cjson.encode(sharedOpts),
-    'timestamp', now, 'delay', delay, 'priority', 0)
-  redis.call('XADD', KEYS[8], '*', 'event', 'added', 'jobId', commandId, 'name', name)
-  local due = now + delay
-  redis.call('ZADD', KEYS[5], delayedScore(due), commandId)
-  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxEvents, '*', 'event', 'delayed', 'jobId', commandId, 'delay', due)
-end
+-- millisecond in insertion order (getDelayedScore.lua). Every job of this call is due at once.
+local maxScore = (due + 1) * 0x1000 - 1
+local lastScore = redis.call('ZREVRANGEBYSCORE', KEYS[5], maxScore, due * 0x1000, 'WITHSCORES', 'LIMIT', 0, 1)[2]
+local score = lastScore and tonumber(lastScore) or due * 0x1000 - 1
+local seq = tonumber(redis.call('GET', KEYS[4]) or '0')
+local admitted = 0
 
 local result = {}
-local stored = false
 for i = 1, n do
   local gate = KEYS[8 + 2 * i - 1]
   local job = KEYS[8 + 2 * i]
@@ -79,18 +66,28 @@ for i = 1, n do
   local commandId = ARGV[3 + 4 * i - 2]
   local position = false
   if redis.call('EXISTS', job) == 0 then
-    store(job, commandId, ARGV[3 + 4 * i - 1], ARGV[3 + 4 * i])
-    stored = true
+    local name = ARGV[3 + 4 * i - 1]
+    sharedOpts['jobId'] = commandId
+    seq = seq + 1
+    redis.call('HSET', job, 'name', name, 'data', ARGV[3 + 4 * i], 'opts', cjson.encode(sharedOpts),
+      'timestamp', now, 'delay', sharedOpts['delay'], 'priority', 0, 'acceptedSeq', seq)
+    redis.call('XADD', KEYS[8], '*', 'event', 'added', 'jobId', commandId, 'name', name)
+    score = math.min(score + 1, maxScore)
+    redis.call('ZADD', KEYS[5], score, commandId)
+    redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxEvents, '*', 'event', 'delayed', 'jobId', commandId, 'delay', due)
   elseif redis.call('HEXISTS', job, 'finishedOn') == 1 then
     result[i] = 'finished'
   else
     position = redis.call('LPOS', gate, commandId)
+    if not position then
+      seq = seq + 1
+      redis.call('HSET', job, 'acceptedSeq', seq)
+    end
   end
   if not result[i] then
     if not position then
       position = redis.call('RPUSH', gate, commandId) - 1
-      redis.call('INCR', KEYS[3])
-      redis.call('HSET', job, 'acceptedSeq', redis.call('INCR', KEYS[4]))
+      admitted = admitted + 1
       if position == 0 then redis.call('ZADD', KEYS[1], now, aggregateId) end
     end
     if position == 0 and redis.call('HEXISTS', KEYS[2], aggregateId) == 0 then
@@ -101,8 +98,10 @@ for i = 1, n do
     end
   end
 end
--- Tell BullMQ's workers when the next parked job is due (addDelayMarkerIfNeeded.lua).
-if stored then
+if admitted > 0 then
+  redis.call('INCRBY', KEYS[3], admitted)
+  redis.call('SET', KEYS[4], seq)
+  -- Tell BullMQ's workers when the next parked job is due (addDelayMarkerIfNeeded.lua).
   local next = redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]
   if next then redis.call('ZADD', KEYS[6], tonumber(next) / 0x1000, '1') end
 end
