@@ -28,6 +28,7 @@ export type {
   AppendRequest,
   AppendResult,
   CommandRef,
+  CommandSlice,
   CommitPosition,
   EventMetadata,
   ExpectedVersion,

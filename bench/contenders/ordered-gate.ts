@@ -6,13 +6,14 @@ import { OURS } from '../scenarios/targets.ts';
 import type { CommandContender, ConsumerStats } from './contender.ts';
 
 /**
- * Ours: CommandClient.sendMany (addBulk + one gate admit per chunk) and CommandWorker (the
- * per-aggregate gate, the cache validated by the version the gate records, group-commit appends),
- * exactly as workers/worker.ts runs it, with the example domain.
+ * Ours: CommandClient.sendMany (one gate script stores and admits a chunk) and CommandWorker (the
+ * per-aggregate gate, runs of an aggregate's queued commands in one append, the cache validated by
+ * the version the gate records, group-commit appends), exactly as workers/worker.ts runs it, with
+ * the example domain.
  */
 export const orderedGate: CommandContender = {
   name: OURS,
-  description: 'src/commands: CommandClient.sendMany + CommandWorker with the per-aggregate Redis gate (strict order per aggregate)',
+  description: 'src/commands: CommandClient.sendMany + CommandWorker with the per-aggregate Redis gate (strict order per aggregate; queued commands of one aggregate run and commit together)',
   async createProducer(config) {
     const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'eventstore-bench-producer' });
     const client = new CommandClient({ redisUrl: config.redisUrl, queueName: config.queueName, prefix: config.prefix, registry: exampleDomain, pool });
