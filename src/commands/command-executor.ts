@@ -4,7 +4,7 @@ import type { CommandOutcome } from '../envelope/codec.ts';
 import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, InvalidInputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { EventStore } from '../store/event-store.ts';
-import type { AppendResult, ProcessedCommand } from '../store/types.ts';
+import type { AppendResult, NewEvent, ProcessedCommand } from '../store/types.ts';
 import { validateEvents } from '../store/validation.ts';
 import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
 import { AggregateCache } from './aggregate-cache.ts';
@@ -48,10 +48,11 @@ export interface Execution {
   version: number | undefined;
 }
 
-/** A command and the events it decided, in the order they are appended. */
+/** A command of a run, the events it decided (as appended) and the state they leave. */
 interface Decided {
   command: CommandJobData;
-  events: DomainEvent[];
+  events: NewEvent[];
+  state: unknown;
 }
 
 /**
@@ -97,8 +98,7 @@ export class CommandExecutor {
         const decision = this.decide(definition, command, loaded);
         if (Array.isArray(decision)) {
           if (decision.length === 0) return await this.recordNoChange(command, loaded.version);
-          const decided = [{ command, events: decision }, ...this.decideFollowers(definition, followers, loaded, decision)];
-          const execution = await this.append(definition, loaded, decided);
+          const execution = await this.append(definition, loaded, this.decideRun(definition, loaded, command, decision, followers));
           if (execution) return execution;
           followers = []; // one of the run was processed before: run the command on its own
           continue;
@@ -119,27 +119,32 @@ export class CommandExecutor {
   }
 
   /**
-   * The followers that decide events on the state the command leaves, in order, up to the first
-   * that does not. A follower is decided here exactly as it would be on its own after the command,
-   * so running it now or later gives the same events.
+   * The run: the command with its events, then the followers that decide events on the state the
+   * previous one left, in order, up to the first that does not. A follower is decided here exactly
+   * as it would be on its own after the command, so running it now or later gives the same events.
    */
-  private decideFollowers(definition: AggregateDefinition, followers: CommandJobData[], loaded: LoadedAggregate, first: DomainEvent[]): Decided[] {
-    const decided: Decided[] = [];
-    let current = { ...loaded, state: evolveAll(definition, loaded.state, first), version: loaded.version + first.length };
+  private decideRun(definition: AggregateDefinition, loaded: LoadedAggregate, command: CommandJobData, events: DomainEvent[], followers: CommandJobData[]): Decided[] {
+    const toRun = (command: CommandJobData, events: DomainEvent[], before: unknown): Decided => ({
+      command, events: events.map((e) => toNewEvent(e, eventMetadata(command))), state: evolveAll(definition, before, events),
+    });
+    const run = [toRun(command, events, loaded.state)];
+    let version = loaded.version + events.length;
     for (const follower of followers) {
       if (follower.aggregateType !== definition.type) break;
-      let events;
+      const { state } = run.at(-1)!;
+      let next: Decided;
       try {
-        events = this.decide(definition, follower, current);
-        if (!Array.isArray(events) || events.length === 0) break;
-        validateEvents(events.map((e) => toNewEvent(e, {})), this.options.maxEventBytes ?? 1024 * 1024);
+        const decision = this.decide(definition, follower, { state, version });
+        if (!Array.isArray(decision) || decision.length === 0) break;
+        next = toRun(follower, decision, state);
+        validateEvents(next.events, this.options.maxEventBytes ?? 1024 * 1024);
       } catch {
         break; // it fails the same way when it runs on its own, where the failure is reported
       }
-      decided.push({ command: follower, events });
-      current = { ...current, state: evolveAll(definition, current.state, events), version: current.version + events.length };
+      run.push(next);
+      version += next.events.length;
     }
-    return decided;
+    return run;
   }
 
   /** The decided events, or the rejection (a domain rejection, or the producer's expected version not matching). */
@@ -189,7 +194,7 @@ export class CommandExecutor {
       result = await this.batcher.append({
         aggregateId: command.aggregateId,
         aggregateType: definition.type,
-        events: decided.flatMap((d) => d.events.map((e) => toNewEvent(e, eventMetadata(d.command)))),
+        events: decided.flatMap((d) => d.events),
         expectedVersion: loaded.version === 0 ? 'no_stream' : loaded.version,
         commands: decided.map((d) => ({ commandId: d.command.commandId, commandType: d.command.commandType, eventCount: d.events.length })),
       });
@@ -204,8 +209,7 @@ export class CommandExecutor {
       }
       throw error;
     }
-    const state = decided.reduce((s, d) => evolveAll(definition, s, d.events), loaded.state);
-    const next = { aggregateType: definition.type, state, version: result.nextExpectedVersion };
+    const next = { aggregateType: definition.type, state: decided.at(-1)!.state, version: result.nextExpectedVersion };
     this.cache.set(command.aggregateId, next);
     this.maybeSnapshot(definition, command.aggregateId, loaded.version, next);
     const outcomes = acceptedOutcomes(decided, result.events);
