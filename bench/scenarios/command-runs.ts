@@ -91,9 +91,7 @@ export async function runContender(
         for (const command of chunk) sentAt.set(command.commandId, at);
         await producer.send(chunk);
       }
-      const sentMs = nowMs() - started;
       const finished = await waitForAll(db.pool, workload.length, workers);
-      if (process.env.BENCH_DEBUG) console.log(`[debug] ${contender.name}: sent in ${Math.round(sentMs)} ms`);
       await sleep(200); // one more stats report from every process
       const maxWorkerRssMb = Math.max(...workers.latest().map((r) => r.rssBytes)) / 2 ** 20;
       const reports = await workers.stop();

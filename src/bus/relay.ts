@@ -140,6 +140,7 @@ export class Relay {
       return batch;
     };
     let next = read(position);
+    let checkpointing = Promise.resolve();
     while (!this.stopping) {
       const events = await next;
       if (events.length === 0) {
@@ -153,7 +154,12 @@ export class Relay {
         await this.publish(events, sequence);
         position = after;
         sequence += events.length;
-        await writeCheckpoint(this.options.pool, this.name, position);
+        // Publishing resumes from the stream's last message; the checkpoint is the fallback. So it
+        // is written while the next batch goes out (one write at a time, a failure still stops
+        // the loop), and its commit is off the publishing path.
+        await checkpointing;
+        checkpointing = writeCheckpoint(this.options.pool, this.name, position);
+        checkpointing.catch(() => {});
       }
       if (Date.now() - lastLockCheck > 1000) {
         // The lock lives as long as its session: a dead lock connection means another relay may be active.
@@ -162,6 +168,7 @@ export class Relay {
       }
     }
     await next.catch(() => {});
+    await checkpointing;
   }
 
   /** Sleeps up to `ms`, or until a NOTIFY on the wake channel arrives. */

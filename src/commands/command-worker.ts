@@ -163,7 +163,7 @@ export class CommandWorker extends EventEmitter {
     try {
       const execution = await this.executor.execute(command, claim.version, run, parseFollowers(claim.followers, aggregateId, this.options.registry));
       // Reported as soon as their events are committed, like the command itself: a follower the
-      // settle below misses runs again as a head, and is reported again with its recorded outcome.
+      // advance below does not complete runs again as a head, and is reported again then.
       for (const { command, outcome } of execution.followers) report(command, 'accepted', { version: outcome.version, attempts: 1 });
       report(command, 'accepted', { version: execution.outcome.status === 'accepted' ? execution.outcome.version : undefined });
       // The gate moves on as soon as the run is committed, not when BullMQ has completed the job:

@@ -6,12 +6,14 @@ import { EventStoreError } from '../errors.ts';
 /**
  * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).
  *
- * Every command is a BullMQ job whose id is the command id, added parked (delayed by `parkMs`).
- * Each aggregate has a FIFO list of command ids in Redis; only its head is promoted into the
- * queue's wait list, and only the head may run (checked again when a worker picks a job, so a job
- * promoted by anything else, or whose park delay ran out, is parked again). When the head finishes
- * for good, one script pops it and promotes the next. BullMQ retries with backoff are safe: the
- * followers stay parked behind the retrying head. Every step is an idempotent Lua script (in
+ * Every command is a BullMQ job whose id is the command id, stored parked (delayed by `parkMs`)
+ * by the same script that admits it to its aggregate's FIFO list of command ids in Redis. Only the
+ * head of a list is promoted into the queue's wait list, and only the head may run (checked again
+ * when a worker picks a job, so a job promoted by anything else, or whose park delay ran out, is
+ * parked again). The head's worker takes the commands parked behind it (followers) along and
+ * appends them in the head's statement; then one script completes the followers, pops the head and
+ * promotes the next. BullMQ retries with backoff are safe: the followers stay parked behind the
+ * retrying head. Every step is an idempotent Lua script (in
  * ./lua, each with a header naming its keys and arguments); a crash between two steps is healed by
  * the reconciler (see reconciler.ts). Nothing in a process's memory matters for ordering.
  */
@@ -116,20 +118,20 @@ export class CommandGate {
    */
   async enqueue(commands: Array<{ aggregateId: string; commandId: string; name: string; data: unknown }>, options: JobsOptions): Promise<AdmitStatus[]> {
     const shared = JSON.stringify(options);
-    const calls = [];
-    // Scripts block Redis while they run: a few hundred commands each. One connection runs them
-    // in the order they are sent, so the acceptance order holds across them.
+    const statuses: AdmitStatus[] = [];
+    // A script blocks Redis while it runs, so a few hundred commands each; one after the other, so
+    // a failure leaves a prefix queued and a retried call keeps the order (stored ones are skipped).
     for (let i = 0; i < commands.length; i += ENQUEUE_CHUNK) {
       const chunk = commands.slice(i, i + ENQUEUE_CHUNK);
       const keys = chunk.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
       const args = chunk.flatMap((c) => [c.aggregateId, c.commandId, c.name, JSON.stringify(c.data)]);
-      calls.push(this.redis.esGateEnqueue(
+      statuses.push(...(await this.redis.esGateEnqueue(
         8 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, this.keys.acceptedSeq,
         this.keys.delayed, `${this.queueKey}marker`, `${this.queueKey}meta`, `${this.queueKey}events`, ...keys,
         Date.now(), this.parkMs, this.queueKey, ...args, shared,
-      ));
+      )));
     }
-    return (await Promise.all(calls)).flat();
+    return statuses;
   }
 
   /**
