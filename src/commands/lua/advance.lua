@@ -1,7 +1,7 @@
 --[[
-  Moves an aggregate's gate on after its head command finished for good (completed, or failed
-  with no retries left). Idempotent: only pops when the head is still that command, so the worker
-  and the reconciler may both call it.
+  Moves an aggregate's gate on after its head command finished for good (its run committed, or it
+  failed with no retries left). Idempotent: only pops when the head is still that command, so the
+  worker and the reconciler may both call it.
 
   Before popping the head, it finishes the followers the head's worker appended in the head's
   statement (see claim.lua): each one's job moves from parked (delayed) to completed with its
