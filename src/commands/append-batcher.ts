@@ -84,12 +84,11 @@ export class AppendBatcher {
     try {
       const { committed, rejected } = await this.store.appendMany(batch.map((p) => p.request));
       const results = new Map(committed.map((result) => [result.aggregateId, result]));
-      // Rejections come in request order, one per request that was not committed.
-      const losers = batch.filter((p) => !results.has(p.request.aggregateId));
-      losers.forEach((pending, i) => pending.reject(rejected[i] ?? new Error(`append of ${pending.request.aggregateId} returned no result`)));
+      let loser = 0; // rejections come in request order, one per request that was not committed
       for (const pending of batch) {
         const result = results.get(pending.request.aggregateId);
         if (result) pending.resolve(result);
+        else pending.reject(rejected[loser++] ?? new Error(`append of ${pending.request.aggregateId} returned no result`));
       }
     } catch (error) {
       for (const pending of batch) pending.reject(error);

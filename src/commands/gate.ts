@@ -92,9 +92,7 @@ export class CommandGate {
   private readonly redis: GateRedis;
   /** BullMQ's key prefix of this queue: `${prefix}:${queueName}:`. */
   private readonly queueKey: string;
-  private readonly keys: {
-    backlog: string; halted: string; size: string; versions: string; acceptedSeq: string; delayed: string;
-  };
+  private readonly keys: { backlog: string; halted: string; size: string; versions: string; acceptedSeq: string; delayed: string };
 
   constructor(redis: Redis, options: GateOptions) {
     this.parkMs = options.parkMs ?? DEFAULT_PARK_MS;

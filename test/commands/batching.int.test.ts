@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { EventStore } from '../../src/store/event-store.ts';
 import { jsonEvent } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
+import { createHarness, type Harness } from './support/harness.ts';
 
 const create = (commandId: string, aggregateId: string) => ({ commandId, type: 'CreateOrder', aggregateId, payload: { customerId: 'c', total: 1 } });
 const status = (commandId: string, aggregateId: string, value: string) => ({ commandId, type: 'UpdateOrderStatus', aggregateId, payload: { status: value } });
@@ -17,7 +17,6 @@ const cancel = (commandId: string, aggregateId: string) => ({ commandId, type: '
  */
 describe('runs of one aggregate\'s commands in one append', () => {
   let h: Harness;
-  let queue: Queue;
   const store = () => new EventStore(h.db.pool);
   const transactions = async (aggregateId: string) =>
     (await store().readStream(aggregateId)).map((e) => e.transactionId);
@@ -25,12 +24,8 @@ describe('runs of one aggregate\'s commands in one append', () => {
 
   before(async () => {
     h = await createHarness();
-    queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
   });
-  after(async () => {
-    await queue.close();
-    await h.close();
-  });
+  after(() => h.close());
 
   it('appends a run in one statement, each command with its own outcome, version and events', async () => {
     const commands = [create('r-create', 'run-1'), status('r-paid', 'run-1', 'paid'), status('r-shipped', 'run-1', 'shipped'), cancel('r-cancel', 'run-1')];
@@ -122,13 +117,13 @@ describe('runs of one aggregate\'s commands in one append', () => {
       const outcome = await waiting;
       assert.equal(outcome.status === 'accepted' && outcome.version, 2);
       assert.equal(h.outcomes.find((o) => o.commandId === 'b-paid')?.ranWith, 'b-create', 'it ran as a follower');
-      const job = (await Job.fromId(queue, 'b-paid'))!;
+      const job = (await Job.fromId(h.queue, 'b-paid'))!;
       assert.equal(await job.getState(), 'completed');
       assert.equal(job.returnvalue.version, 2);
       assert.ok(job.finishedOn && job.processedOn);
       assert.equal(job.attemptsMade, 1);
-      assert.ok((await queue.getCompleted()).some((j) => j.id === 'b-paid'));
-      assert.equal((await queue.getDelayed()).some((j) => j.id === 'b-paid'), false, 'no longer parked');
+      assert.ok((await h.queue.getCompleted()).some((j) => j.id === 'b-paid'));
+      assert.equal((await h.queue.getDelayed()).some((j) => j.id === 'b-paid'), false, 'no longer parked');
     } finally {
       await worker.close();
     }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
 import { EventStore } from '../../src/store/event-store.ts';
 import { loadAggregate } from '../../src/commands/aggregate-repository.ts';
 import { CommandTimeoutError, InvalidCommandIdError, InvalidCommandPayloadError, UnknownCommandTypeError } from '../../src/commands/errors.ts';
@@ -8,7 +7,7 @@ import { Order } from '../../src/domain/index.ts';
 import { InvalidAggregateIdError, PayloadTooLargeError } from '../../src/errors.ts';
 import { jsonEvent, parseData } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
+import { createHarness, type Harness } from './support/harness.ts';
 
 const create = (aggregateId: string, extra: object = {}) => ({ type: 'CreateOrder', aggregateId, payload: { customerId: 'c-1', total: 10 }, ...extra });
 const status = (aggregateId: string, value: string, extra: object = {}) => ({ type: 'UpdateOrderStatus', aggregateId, payload: { status: value }, ...extra });
@@ -93,14 +92,12 @@ describe('CommandClient and CommandWorker', () => {
   it('keeps the first outcome when a finished command is sent again after Redis forgot it', async () => {
     const command = create('order-e', { commandId: 'create-e' });
     const first = await h.client.sendAndWait(command);
-    const queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
-    await (await queue.getJob('create-e'))!.remove();
+    await (await h.queue.getJob('create-e'))!.remove();
     assert.deepEqual(await h.client.sendAndWait(command), first); // from processed_commands
     await h.client.send(command); // queued again: the worker finds it processed and completes it with the first outcome
     await waitUntil(async () => (await h.client.getCommand('create-e'))?.state === 'completed', 're-sent command completed');
     assert.deepEqual((await h.client.getCommand('create-e'))?.outcome, first);
     assert.equal(await eventCount('order-e'), 1);
-    await queue.close();
   });
 
   it('refuses bad commands at send time with typed errors, queueing nothing', async () => {
@@ -124,21 +121,18 @@ describe('CommandClient and CommandWorker', () => {
       (e: unknown) => e instanceof PayloadTooLargeError && e.limit === 100,
     );
     assert.equal(await h.client.backlogSize(), before);
-    const queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
-    assert.equal(await queue.getJob('too-big'), undefined);
-    const counts = await queue.getJobCounts('wait', 'delayed', 'active');
+    assert.equal(await h.queue.getJob('too-big'), undefined);
+    const counts = await h.queue.getJobCounts('wait', 'delayed', 'active');
     assert.deepEqual(counts, { wait: 0, delayed: 0, active: 0 });
-    await queue.close();
   });
 
   it('fails a malformed job that reaches a worker with a clear reason, writing nothing', async () => {
-    const queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
-    await queue.add('CreateOrder', { commandId: 'bad-payload', commandType: 'CreateOrder', aggregateId: 'order-m', aggregateType: 'Order', payload: { total: 'x' }, metadata: {} }, { jobId: 'bad-payload' });
-    await queue.add('CreateOrder', { commandId: 'bad-aggregate', commandType: 'CreateOrder', aggregateId: '', payload: {} }, { jobId: 'bad-aggregate' });
-    await queue.add('Nonsense', 'not an object', { jobId: 'bad-data' });
+    await h.queue.add('CreateOrder', { commandId: 'bad-payload', commandType: 'CreateOrder', aggregateId: 'order-m', aggregateType: 'Order', payload: { total: 'x' }, metadata: {} }, { jobId: 'bad-payload' });
+    await h.queue.add('CreateOrder', { commandId: 'bad-aggregate', commandType: 'CreateOrder', aggregateId: '', payload: {} }, { jobId: 'bad-aggregate' });
+    await h.queue.add('Nonsense', 'not an object', { jobId: 'bad-data' });
     for (const [id, reason] of [['bad-payload', /malformed command job: payload of CreateOrder is invalid: customerId.*total/], ['bad-aggregate', /malformed command job: aggregate id must not be empty/], ['bad-data', /malformed command job/]] as const) {
-      await waitUntil(async () => (await queue.getJob(id))?.finishedOn !== undefined, `${id} failed`);
-      const job = await queue.getJob(id);
+      await waitUntil(async () => (await h.queue.getJob(id))?.finishedOn !== undefined, `${id} failed`);
+      const job = await h.queue.getJob(id);
       assert.match(job!.failedReason, reason);
       assert.equal(job!.attemptsMade, 1, 'not retried');
     }
@@ -146,7 +140,6 @@ describe('CommandClient and CommandWorker', () => {
     assert.equal(await store.getProcessedCommand('bad-payload'), undefined);
     // The aggregate of the malformed job is not blocked.
     assert.equal((await h.client.sendAndWait(create('order-m'))).status, 'accepted');
-    await queue.close();
   });
 
   it('reloads and retries when something outside the queue wrote to the aggregate', async () => {

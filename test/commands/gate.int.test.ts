@@ -1,35 +1,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { bullJobOptions } from '../../src/commands/job-options.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { parseData } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';
-import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
+import { createHarness, type Harness } from './support/harness.ts';
 
 const status = (commandId: string, aggregateId: string, value: string) => ({ commandId, type: 'UpdateOrderStatus', aggregateId, payload: { status: value } });
 
 describe('the ordering gate', () => {
   let h: Harness;
-  let queue: Queue;
   const statuses = async (aggregateId: string) => (await new EventStore(h.db.pool).readStream(aggregateId)).map((e) => parseData(e));
 
   before(async () => {
     // A short park period, so a parked job wakes up within the test.
     h = await createHarness({ client: { parkMs: 1_500 } });
-    queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
   });
-  after(async () => {
-    await queue.close();
-    await h.close();
-  });
+  after(() => h.close());
 
   it('stores a command as BullMQ itself stores a delayed job: same hash, state, score and events', async () => {
     await h.client.sendMany([status('twin-head', 'order-twin', 'paid'), status('twin', 'order-twin', 'shipped')]);
-    const ours = (await Job.fromId(queue, 'twin'))!;
-    const theirs = await queue.add(ours.name, ours.data, { ...bullJobOptions(), jobId: 'bullmq-twin', delay: ours.delay });
+    const ours = (await Job.fromId(h.queue, 'twin'))!;
+    const theirs = await h.queue.add(ours.name, ours.data, { ...bullJobOptions(), jobId: 'bullmq-twin', delay: ours.delay });
     const fields = (job: Job) => ({ name: job.name, data: job.data, opts: { ...job.opts, jobId: undefined }, delay: job.delay, priority: job.priority, attemptsMade: job.attemptsMade });
-    assert.deepEqual(fields(ours), fields((await Job.fromId(queue, theirs.id!))!));
+    assert.deepEqual(fields(ours), fields((await Job.fromId(h.queue, theirs.id!))!));
     assert.ok(Math.abs(ours.timestamp - theirs.timestamp) < 5_000);
     assert.equal(await ours.getState(), 'delayed');
     assert.equal((await h.client.getCommand('twin'))?.state, 'queued');
@@ -40,14 +35,14 @@ describe('the ordering gate', () => {
     const events = await h.redis.xrange(`${h.prefix}:${h.queueName}:events`, '-', '+');
     const kinds = (id: string) => events.filter(([, f]) => f[3] === id).map(([, f]) => f[1]);
     assert.deepEqual(kinds('twin'), kinds('bullmq-twin'));
-    await queue.remove('bullmq-twin');
+    await h.queue.remove('bullmq-twin');
   });
 
   it('keeps the order when parked jobs are promoted from outside the gate ("promote all" in a UI)', async () => {
     await h.client.send({ commandId: 'create', type: 'CreateOrder', aggregateId: 'order-p', payload: { customerId: 'c', total: 1 } });
     await h.client.sendMany([status('s-1', 'order-p', 'paid'), status('s-2', 'order-p', 'shipped'), status('s-3', 'order-p', 'delivered')]);
     assert.equal((await h.client.getCommand('s-3'))?.state, 'queued');
-    await queue.promoteJobs();
+    await h.queue.promoteJobs();
     assert.equal((await h.client.getCommand('s-3'))?.state, 'waiting', 'bypassed the gate');
     await h.startWorker();
     await waitUntil(async () => (await h.client.getCommand('s-3'))?.state === 'completed', 'all ran');
@@ -57,7 +52,7 @@ describe('the ordering gate', () => {
   it('runs a job whose producer died between adding it and admitting it, once its park period ends', async () => {
     await h.client.sendAndWait({ commandId: 'create-o', type: 'CreateOrder', aggregateId: 'order-o', payload: { customerId: 'c', total: 1 } });
     const data = { commandId: 'orphan', commandType: 'UpdateOrderStatus', aggregateId: 'order-o', aggregateType: 'Order', payload: { status: 'paid' }, metadata: {}, issuedAt: new Date().toISOString() };
-    await queue.add('UpdateOrderStatus', data, { jobId: 'orphan', delay: 1_500 });
+    await h.queue.add('UpdateOrderStatus', data, { jobId: 'orphan', delay: 1_500 });
     await waitUntil(async () => (await h.client.getCommand('orphan'))?.state === 'completed', 'the orphan was admitted and ran');
     assert.deepEqual(await statuses('order-o'), [{ customerId: 'c', total: 1 }, { status: 'paid' }]);
     assert.equal(await h.client.backlogSize(), 0);

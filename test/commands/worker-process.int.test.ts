@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Queue } from 'bullmq';
 import { loadWorkerSettings } from '../../src/commands/worker-process.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -9,17 +8,12 @@ import { startWorkerProcess, stopWorkerProcess } from './support/processes.ts';
 
 describe('workers/worker.ts', () => {
   let h: Harness;
-  let queue: Queue;
   const processed = async () => Number((await h.db.pool.query('SELECT count(*) FROM processed_commands')).rows[0].count);
 
   before(async () => {
     h = await createHarness();
-    queue = new Queue(h.queueName, { connection: { url: REDIS_URL }, prefix: h.prefix });
   });
-  after(async () => {
-    await queue.close();
-    await h.close();
-  });
+  after(() => h.close());
 
   it('SIGTERM stops taking commands, finishes the running ones and exits 0; a new worker carries on', async () => {
     const env = { DATABASE_URL: h.db.url, REDIS_URL, REDIS_PREFIX: h.prefix, QUEUE_NAME: h.queueName, WORKER_CONCURRENCY: '5' };
@@ -34,7 +28,7 @@ describe('workers/worker.ts', () => {
 
     assert.deepEqual(await stopWorkerProcess(worker), { code: 0, signal: null });
     assert.match(worker.output(), /"msg":"stopped"/);
-    assert.equal(await queue.getActiveCount(), 0, 'no command left running or abandoned');
+    assert.equal(await h.queue.getActiveCount(), 0, 'no command left running or abandoned');
     const atStop = await processed();
     assert.ok(atStop < commands.length, 'stopped before the end of the work');
 

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CommandClient, type CommandClientOptions } from '../../../src/commands/command-client.ts';
 import { CommandWorker, type CommandWorkerOptions, type OutcomeEvent } from '../../../src/commands/command-worker.ts';
@@ -14,6 +15,8 @@ export interface Harness {
   registry: CommandRegistry;
   client: CommandClient;
   redis: Redis;
+  /** The BullMQ queue itself, to look at jobs as Bull Board does or to add jobs behind the client's back. */
+  queue: Queue;
   outcomes: OutcomeEvent[];
   startWorker(options?: Partial<CommandWorkerOptions>): Promise<CommandWorker>;
   close(): Promise<void>;
@@ -28,10 +31,11 @@ export async function createHarness(options: { registry?: CommandRegistry; clien
   const registry = options.registry ?? exampleDomain;
   const client = new CommandClient({ redisUrl, queueName, prefix, registry, pool: db.pool, ...options.client });
   const redis = new Redis(redisUrl);
+  const queue = new Queue(queueName, { connection: { url: redisUrl }, prefix });
   const workers: CommandWorker[] = [];
   const outcomes: OutcomeEvent[] = [];
   return {
-    db, prefix, queueName, registry, client, redis, outcomes,
+    db, prefix, queueName, registry, client, redis, queue, outcomes,
     async startWorker(workerOptions = {}) {
       const worker = new CommandWorker({
         redisUrl, queueName, prefix, registry, pool: db.pool, concurrency: 20,
@@ -46,6 +50,7 @@ export async function createHarness(options: { registry?: CommandRegistry; clien
     async close() {
       await Promise.all(workers.map((w) => w.close()));
       await client.close();
+      await queue.close();
       await deleteKeys(redis, prefix);
       redis.disconnect();
       await db.drop();
