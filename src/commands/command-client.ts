@@ -121,6 +121,9 @@ export class CommandClient {
   /** Where a command is; undefined when it is unknown (never sent, or finished and forgotten by Redis and the store). */
   async getCommand(commandId: string): Promise<CommandStatus | undefined> {
     validateCommandId(commandId);
+    // State before data: a job that finishes between the two reads then shows its return value
+    // with an older state, never 'completed' without an outcome.
+    const state = await this.queue.getJobState(commandId);
     const job = (await Job.fromId(this.queue, commandId)) as Job<CommandJobData> | undefined;
     if (!job) {
       const record = await this.store.getProcessedCommand(commandId);
@@ -128,7 +131,6 @@ export class CommandClient {
       const outcome = outcomeFromRecord(record);
       return { commandId, type: record.commandType, aggregateId: record.aggregateId, state: outcome.status === 'accepted' ? 'completed' : 'failed', attempts: 1, outcome };
     }
-    const state = await job.getState();
     const status: CommandStatus = {
       commandId,
       type: job.data.commandType,

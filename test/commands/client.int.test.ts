@@ -199,4 +199,17 @@ describe('CommandClient and CommandWorker', () => {
     await assert.rejects(h.client.sendAndWait(create('order-t', { commandId: 'timeout-1' }), { timeoutMs: 1 }), CommandTimeoutError);
     await waitUntil(async () => (await h.client.getCommand('timeout-1'))?.state === 'completed', 'ran anyway');
   });
+
+  it('never reports a command completed without its outcome, even when it finishes while being read', async () => {
+    const polls = Array.from({ length: 40 }, async (_, i) => {
+      const { commandId } = await h.client.send(create(`order-poll-${i}`));
+      for (;;) {
+        const seen = await h.client.getCommand(commandId);
+        if (seen?.state !== 'completed') continue;
+        assert.equal(seen.outcome?.status, 'accepted', `${commandId} completed with outcome ${JSON.stringify(seen.outcome)}`);
+        return;
+      }
+    });
+    await Promise.all(polls);
+  });
 });
