@@ -9,9 +9,11 @@ import { InvalidInputError } from '../src/errors.ts';
 import { Projector } from '../src/projections/projector.ts';
 import { projections } from '../src/projections/registry.ts';
 import { createPool } from '../src/store/pool.ts';
-import { runUntilSignal } from './run-until-signal.ts';
+import { createLogger } from '../src/logger.ts';
+import { runUntilSignal } from '../src/run-until-signal.ts';
 
-await runUntilSignal('projector', async () => {
+const logger = createLogger({ name: 'projector' });
+await runUntilSignal(logger, async () => {
   const config = loadConfig();
   const name = process.argv[2] ?? 'orders';
   const projection = projections.get(name);
@@ -21,6 +23,7 @@ await runUntilSignal('projector', async () => {
   const viaDispatcher = process.env.PROJECTOR_SOURCE === 'dispatcher';
   const projector = new Projector({ projection, bus, pool, ...(viaDispatcher ? { subject: bus.subjects.dispatch(name) } : {}) });
   await projector.start();
+  logger.info({ projection: name, source: viaDispatcher ? 'dispatcher' : 'event log' }, 'started');
   return {
     async stop() {
       await projector.stop();

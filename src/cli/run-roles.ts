@@ -3,6 +3,7 @@ import { exampleDomain } from '../domain/index.ts';
 import { createLogger } from '../logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { projections } from '../projections/registry.ts';
+import { runUntilSignal } from '../run-until-signal.ts';
 import { migrate } from '../store/migrate.ts';
 import { createPool } from '../store/pool.ts';
 import { startMetricsListener, startRole, type RoleName, type RunningRole } from './roles.ts';
@@ -66,29 +67,6 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
  * Runs roles until SIGTERM or SIGINT, then stops them gracefully and exits 0 (1 when the start or
  * the stop failed). What `eventstore <role>` and the entry points in workers/ do.
  */
-export async function runRolesUntilSignal(names: readonly RoleName[], options: RunRolesOptions = {}): Promise<RunningProcess> {
-  const logger = createLogger({ name: 'eventstore' });
-  let running: RunningProcess;
-  try {
-    running = await runRoles(names, options);
-  } catch (error) {
-    logger.fatal({ err: error }, 'failed to start');
-    process.exit(1);
-  }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    running.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  return running;
+export function runRolesUntilSignal(names: readonly RoleName[], options: RunRolesOptions = {}): Promise<RunningProcess> {
+  return runUntilSignal(createLogger({ name: 'eventstore' }), () => runRoles(names, options));
 }

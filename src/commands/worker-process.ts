@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
+import { runUntilSignal } from '../run-until-signal.ts';
 import { createPool } from '../store/pool.ts';
 import { CommandWorker } from './command-worker.ts';
 import type { CommandRegistry } from './registry.ts';
@@ -44,42 +45,32 @@ export async function runWorkerProcess(options: { registry: CommandRegistry; env
   const config = loadConfig(env);
   const settings = loadWorkerSettings(env);
   const logger = createLogger({ name: 'command-worker', level: config.logLevel });
-  const pool = createPool(config.databaseUrl, {
-    max: Math.min(20, 4 + Math.ceil(settings.concurrency / 10)),
-    applicationName: 'command-worker',
-    onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+  await runUntilSignal(logger, async () => {
+    const pool = createPool(config.databaseUrl, {
+      max: Math.min(20, 4 + Math.ceil(settings.concurrency / 10)),
+      applicationName: 'command-worker',
+      onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
+    });
+    const worker = new CommandWorker({
+      ...settings,
+      redisUrl: config.redisUrl,
+      queueName: config.queueName,
+      prefix: config.redisPrefix,
+      registry: options.registry,
+      pool,
+      logger,
+      maxEventBytes: config.maxEventBytes,
+    });
+    worker.on('error', () => {}); // logged by the worker; a process keeps running through Redis/DB outages
+    await worker.start();
+    logger.info({ queue: config.queueName, prefix: config.redisPrefix, concurrency: settings.concurrency }, 'command worker started');
+    options.onStarted?.(worker);
+    return {
+      // No new commands, the running ones finish, then the connections close.
+      async stop() {
+        await worker.close();
+        await pool.end();
+      },
+    };
   });
-  const worker = new CommandWorker({
-    ...settings,
-    redisUrl: config.redisUrl,
-    queueName: config.queueName,
-    prefix: config.redisPrefix,
-    registry: options.registry,
-    pool,
-    logger,
-    maxEventBytes: config.maxEventBytes,
-  });
-  worker.on('error', () => {}); // logged by the worker; a process keeps running through Redis/DB outages
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing running commands');
-    try {
-      await worker.close();
-      await pool.end();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-
-  await worker.start();
-  logger.info({ queue: config.queueName, prefix: config.redisPrefix, concurrency: settings.concurrency }, 'command worker started');
-  options.onStarted?.(worker);
 }
