@@ -299,27 +299,39 @@ export class JetStreamBus implements EventBus {
     return subscription;
   }
 
-  /** Creates the durable consumer unless it exists: an existing durable resumes where it was. */
+  /**
+   * Creates the durable consumer, or brings an existing one to this subscription's ack wait and
+   * in-flight limit: the server keeps a durable's settings, so without the update a durable once
+   * run with maxInFlight > 1 would stay unordered when resumed as a strict one. An existing durable
+   * resumes where it was (its start position is not changed).
+   */
   private async ensureConsumer(stream: string, subject: string, options: SubscribeOptions): Promise<void> {
+    const settings = { ack_wait: nanos(options.ackWaitMs ?? 30_000), max_ack_pending: options.maxInFlight ?? 1 };
+    let existing: ConsumerConfig;
     try {
-      const info = await this.jsm.consumers.info(stream, options.durable);
-      if (info.config.filter_subject !== subject) {
-        throw new DurableConflictError(`durable ${options.durable} already reads ${info.config.filter_subject}, not ${subject}`);
-      }
-      return;
+      existing = (await this.jsm.consumers.info(stream, options.durable)).config;
     } catch (error) {
       if (apiErrorCode(error) !== CONSUMER_NOT_FOUND) throw error;
+      await this.jsm.consumers.add(stream, {
+        durable_name: options.durable,
+        filter_subject: subject,
+        ack_policy: AckPolicy.Explicit,
+        max_deliver: -1,
+        ...settings,
+        ...deliverPolicy(options.startAt ?? { from: 'all' }),
+      });
+      return;
     }
-    const config: Partial<ConsumerConfig> = {
-      durable_name: options.durable,
-      filter_subject: subject,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(options.ackWaitMs ?? 30_000),
-      max_ack_pending: options.maxInFlight ?? 1,
-      max_deliver: -1,
-      ...deliverPolicy(options.startAt ?? { from: 'all' }),
-    };
-    await this.jsm.consumers.add(stream, config);
+    if (existing.filter_subject !== subject) {
+      throw new DurableConflictError(`durable ${options.durable} already reads ${existing.filter_subject}, not ${subject}`);
+    }
+    if (existing.ack_wait !== settings.ack_wait || existing.max_ack_pending !== settings.max_ack_pending) {
+      await this.jsm.consumers.update(stream, options.durable, settings);
+      this.log.info(
+        { durable: options.durable, ackWaitMs: options.ackWaitMs ?? 30_000, maxInFlight: settings.max_ack_pending },
+        'durable updated to the subscription settings',
+      );
+    }
   }
 
   async readHistory(subject: string, startAt: StartPosition, onBatch: (messages: BusMessage[]) => Promise<void>): Promise<number> {

@@ -131,5 +131,21 @@ export function busContract(transport: string, open: () => Promise<EventBus & { 
       await members[1]!.sub.close();
       await members[2]!.sub.unsubscribe();
     });
+
+    test('a durable resumed with other settings gets them: once run with maxInFlight 16, it is strict again', async () => {
+      const durable = uniqueName('settings').replace('_', '-');
+      const start = published + 1;
+      const loose = await collect({ durable, maxInFlight: 16, startAt: { from: 'sequence', sequence: start } });
+      await loose.sub.close();
+      await publish(10, 's'); // while the durable is away
+      let failed = 0;
+      const strict = await collect({ durable }, (m) => {
+        if (text(m) === `s${start + 2}` && failed++ < 2) throw new Error('transient failure');
+      });
+      await waitUntil(() => strict.seen.length === 10, 'the ten messages handled', 30_000);
+      await strict.sub.unsubscribe();
+      assert.equal(failed, 3);
+      assert.deepEqual(strict.seen, Array.from({ length: 10 }, (_, i) => `s${start + i}`), 'nothing overtook the failing message');
+    });
   });
 }
