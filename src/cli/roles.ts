@@ -145,10 +145,10 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
   worker.on('error', () => {}); // logged by the worker; the process keeps running through outages
   ctx.metrics.observeWorker(worker);
   worker.on('outcome', (outcome: OutcomeEvent) => {
-    const { commandId, commandType, aggregateId, status, code, reason, version, durationMs, attempts } = outcome;
+    const { commandId, commandType, aggregateId, correlationId, status, code, reason, version, durationMs, attempts } = outcome;
     // Accepted commands at debug: at thousands a second, info would drown everything else.
     log[status === 'accepted' ? 'debug' : 'info'](
-      { commandId, commandType, aggregateId, status, code, reason, version, durationMs, attempts },
+      { commandId, commandType, aggregateId, correlationId, status, code, reason, version, durationMs, attempts },
       `command ${status}`,
     );
   });

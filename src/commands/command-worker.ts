@@ -69,6 +69,8 @@ export interface OutcomeEvent {
    * right after its gate's head and appended in the head's statement), the head's.
    */
   ranWith: string;
+  /** The command's metadata.correlationId, so that log lines can be followed across services. */
+  correlationId?: string;
 }
 
 /**
@@ -157,7 +159,8 @@ export class CommandWorker extends EventEmitter {
       const finishedAt = Date.now();
       this.emit('outcome', {
         commandId: command.commandId, commandType: command.commandType, aggregateId, status, startedAt, finishedAt,
-        durationMs: finishedAt - startedAt, attempts: job.attemptsMade + 1, conflicts: run.conflicts, ranWith: job.id!, ...extra,
+        durationMs: finishedAt - startedAt, attempts: job.attemptsMade + 1, conflicts: run.conflicts, ranWith: job.id!,
+        correlationId: command.metadata.correlationId, ...extra,
       } satisfies OutcomeEvent);
     };
     try {
@@ -190,8 +193,9 @@ export class CommandWorker extends EventEmitter {
       this.emit('outcome', {
         commandId: job.id!, commandType: job.name, aggregateId: aggregateId ?? '', status: 'failed', reason: error.message,
         startedAt: job.processedOn ?? now, finishedAt: now, durationMs: now - (job.processedOn ?? now), attempts: job.attemptsMade, conflicts: 0, ranWith: job.id!,
+        correlationId: correlationIdOf(job.data),
       } satisfies OutcomeEvent);
-      this.options.logger?.warn({ commandId: job.id, commandType: job.name, aggregateId, reason: error.message }, 'command failed for good');
+      this.options.logger?.warn({ commandId: job.id, commandType: job.name, aggregateId, correlationId: correlationIdOf(job.data), reason: error.message }, 'command failed for good');
     }
     if (aggregateId === undefined) return; // never admitted to a gate
     const policy = this.options.registry.aggregate(job.data?.aggregateType)?.failurePolicy ?? 'continue';
@@ -260,4 +264,10 @@ function parseFollowers(followers: Follower[], aggregateId: string, registry: Co
     }
   }
   return parsed;
+}
+
+/** The correlation id of a job's data as sent, which may be malformed (a job that failed parsing). */
+function correlationIdOf(data: unknown): string | undefined {
+  const id = (data as { metadata?: { correlationId?: unknown } } | undefined)?.metadata?.correlationId;
+  return typeof id === 'string' ? id : undefined;
 }

@@ -36,6 +36,7 @@ describe('CommandClient and CommandWorker', () => {
     const { extra, ...tracing } = event!.metadata;
     assert.deepEqual(tracing, { correlationId: 'req-1', causationId: outcome.commandId });
     assert.match(extra?.acceptedSeq ?? '', /^[0-9]+$/, 'the gate stamps its acceptance sequence');
+    assert.equal(h.outcomes.find((o) => o.commandId === outcome.commandId)?.correlationId, 'req-1', 'the outcome carries it for the log');
   });
 
   it("stamps each aggregate's events with its commands' acceptance sequence, which producers cannot forge", async () => {
