@@ -5,8 +5,9 @@ import type { EventMetadata, RecordedEvent } from '../store/types.ts';
 
 /**
  * Encoding and decoding of the wire messages in proto/eventstore/v1/envelope.proto.
- * Decoding is strict: bytes that do not parse, or parse into a message missing what every reader
- * relies on, raise InvalidEnvelopeError with the reason.
+ * Decoding is strict: bytes that do not parse, string fields that are not UTF-8 (protobufjs 8
+ * verifies proto3 strings), or a message missing what every reader relies on raise
+ * InvalidEnvelopeError with the reason.
  */
 
 const PROTO_FILE = fileURLToPath(new URL('../../proto/eventstore/v1/envelope.proto', import.meta.url));

@@ -83,6 +83,18 @@ describe('command envelope', () => {
     assert.deepEqual(none.issuedAt, command.issuedAt);
   });
 
+  it('refuses a string field that is not UTF-8 instead of replacing what it cannot read', () => {
+    const valid = Buffer.from(encodeCommand({ ...command, aggregateId: 'order-XX', metadata: { extra: { tenant: 'YY' } } }));
+    const broken = (placeholder: string) => {
+      const bytes = Buffer.from(valid);
+      bytes.set([0xc3, 0x28], bytes.indexOf(placeholder)); // a lead byte followed by a non-continuation byte
+      return bytes;
+    };
+    assert.equal(decodeCommand(valid).aggregateId, 'order-XX');
+    assert.throws(() => decodeCommand(broken('XX')), (e: unknown) => e instanceof InvalidEnvelopeError && /CommandEnvelope.*utf-8/i.test(e.message));
+    assert.throws(() => decodeCommand(broken('YY')), InvalidEnvelopeError, 'inside a nested map too');
+  });
+
   it('reads a command written by protoc', () => {
     const decoded = decodeCommand(fixture('command-envelope.bin'));
     assert.equal(decoded.commandType, 'UpdateOrderStatus');
