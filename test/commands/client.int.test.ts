@@ -204,12 +204,14 @@ describe('CommandClient and CommandWorker', () => {
   it('never reports a command completed without its outcome, even when it finishes while being read', async () => {
     const polls = Array.from({ length: 40 }, async (_, i) => {
       const { commandId } = await h.client.send(create(`order-poll-${i}`));
-      for (;;) {
+      // Read as fast as possible (no pause between reads), so that reads fall while it finishes.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
         const seen = await h.client.getCommand(commandId);
         if (seen?.state !== 'completed') continue;
         assert.equal(seen.outcome?.status, 'accepted', `${commandId} completed with outcome ${JSON.stringify(seen.outcome)}`);
         return;
       }
+      assert.fail(`${commandId} did not complete within 30 s`);
     });
     await Promise.all(polls);
   });
