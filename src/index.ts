@@ -52,7 +52,7 @@ export {
   InvalidCommandPayloadError,
   UnknownCommandTypeError,
 } from './commands/errors.ts';
-export { AggregateNotHaltedError, CommandGate, type HaltedAggregate } from './commands/gate.ts';
+export { AggregateNotHaltedError, CommandGate, ForeignJobKeyError, type HaltedAggregate } from './commands/gate.ts';
 export type { CommandJobOptions } from './commands/job-options.ts';
 export { CommandRegistry } from './commands/registry.ts';
 export { loadWorkerSettings, runWorkerProcess } from './commands/worker-process.ts';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { QueueKeys } from 'bullmq';
 import { PayloadTooLargeError } from '../errors.ts';
 import type { EventMetadata } from '../store/types.ts';
 import { validateAggregateId } from '../store/validation.ts';
@@ -31,6 +32,20 @@ export interface CommandJobData {
 
 const COMMAND_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const METADATA_ID_MAX = 200;
+
+/**
+ * The command id is the BullMQ job id, and BullMQ keeps a job at `<prefix>:<queue>:<job id>`, next
+ * to the queue's own keys (`<prefix>:<queue>:active`, `:meta`, `:events`...). A command id equal to
+ * one of those names would turn a queue key into a job hash and stop the whole queue. The list
+ * comes from BullMQ's own QueueKeys, so it follows the pinned version; 'waiting' and 'metrics' are
+ * named by BullMQ elsewhere (job states, metrics keys). Ids with ':' (the other BullMQ keys, and
+ * the gate's) are refused by COMMAND_ID already.
+ */
+export const RESERVED_COMMAND_IDS: ReadonlySet<string> = new Set([
+  ...Object.keys(new QueueKeys().getKeys('q')).filter((name) => name !== ''),
+  'waiting',
+  'metrics',
+]);
 
 /**
  * Validates a command and turns it into job data.
@@ -84,6 +99,9 @@ export function validateCommandId(commandId: unknown): asserts commandId is stri
   }
   // BullMQ refuses custom job ids that read as integers (they would collide with its own ids).
   if (/^\d+$/.test(commandId)) throw new InvalidCommandIdError(`command id must not be a plain integer, got "${commandId}"`);
+  if (RESERVED_COMMAND_IDS.has(commandId)) {
+    throw new InvalidCommandIdError(`command id "${commandId}" is the name of one of the queue's own keys; reserved: ${[...RESERVED_COMMAND_IDS].join(', ')}`);
+  }
 }
 
 function validateExpectedVersion(expected: unknown): void {

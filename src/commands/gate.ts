@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EventStoreError } from '../errors.ts';
+import { EventStoreError, InvalidInputError } from '../errors.ts';
 
 /**
  * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).
@@ -19,6 +19,8 @@ import { EventStoreError } from '../errors.ts';
  */
 
 export type AdmitStatus = 'head' | 'parked' | 'finished';
+/** What enqueue.lua answers per command; 'foreign' and 'unwritten' only when it wrote nothing. */
+type EnqueueStatus = AdmitStatus | 'foreign' | 'unwritten';
 export type ClaimStatus = 'head' | 'parked' | 'halted';
 export type HeadState = 'completed' | 'failed' | 'missing' | 'parked' | 'busy';
 
@@ -62,6 +64,17 @@ export class AggregateNotHaltedError extends EventStoreError {
   }
 }
 
+/**
+ * A command's job key holds something that is not a command job (one of the queue's own keys, or
+ * anything else written there): the command was not queued, and nothing of its call was written.
+ */
+export class ForeignJobKeyError extends InvalidInputError {
+  override readonly code = 'invalid_command_id';
+  constructor(readonly commandIds: string[]) {
+    super(`command id(s) ${commandIds.map((id) => JSON.stringify(id)).join(', ')} name a Redis key that is not a command job; nothing was queued`);
+  }
+}
+
 /** The metadata.extra field of every event that holds its command's acceptance sequence number. */
 export const ACCEPTANCE_KEY = 'acceptedSeq';
 
@@ -79,7 +92,7 @@ const LUA = Object.fromEntries(
 ) as Record<(typeof SCRIPTS)[number], string>;
 
 type GateRedis = Redis & {
-  esGateEnqueue(...args: (string | number)[]): Promise<AdmitStatus[]>;
+  esGateEnqueue(...args: (string | number)[]): Promise<EnqueueStatus[]>;
   esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null, ...(string | null)[]]>;
   esGateAdvance(...args: (string | number)[]): Promise<[string | null, number]>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
@@ -123,11 +136,14 @@ export class CommandGate {
       const chunk = commands.slice(i, i + ENQUEUE_CHUNK);
       const keys = chunk.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
       const args = chunk.flatMap((c) => [c.aggregateId, c.commandId, c.name, JSON.stringify(c.data)]);
-      statuses.push(...(await this.redis.esGateEnqueue(
+      const answered = await this.redis.esGateEnqueue(
         8 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, this.keys.acceptedSeq,
         this.keys.delayed, `${this.queueKey}marker`, `${this.queueKey}meta`, `${this.queueKey}events`, ...keys,
         Date.now(), this.parkMs, this.queueKey, ...args, shared,
-      )));
+      );
+      const foreign = chunk.filter((_, j) => answered[j] === 'foreign').map((c) => c.commandId);
+      if (foreign.length > 0) throw new ForeignJobKeyError(foreign);
+      statuses.push(...(answered as AdmitStatus[]));
     }
     return statuses;
   }

@@ -35,7 +35,9 @@
 
   Returns one status per command: 'head' (first in its gate and the aggregate is not halted: it
   was promoted into the wait list), 'parked' (waits behind others, or the aggregate is halted),
-  'finished' (the job already completed or failed; nothing changed).
+  'finished' (the job already completed or failed; nothing changed). When the key of a command's
+  job exists and is not a job hash (a queue key of BullMQ's, or anything else), nothing at all is
+  written and the statuses are 'foreign' for such commands, 'unwritten' for the others.
 ]]
 -- @include promote
 local now = tonumber(ARGV[1])
@@ -58,7 +60,23 @@ local score = lastScore and tonumber(lastScore) or due * 0x1000 - 1
 local seq = tonumber(redis.call('GET', KEYS[4]) or '0')
 local admitted = 0
 
+-- Never write into a key that is not a job hash: a command id naming one of the queue's own keys
+-- would otherwise turn it into a hash and stop the queue. Checked for all before writing any.
 local result = {}
+local foreign = false
+for i = 1, n do
+  local job = KEYS[8 + 2 * i]
+  local kind = redis.call('TYPE', job)['ok']
+  if kind ~= 'none' and (kind ~= 'hash' or redis.call('HEXISTS', job, 'data') == 0) then
+    result[i] = 'foreign'
+    foreign = true
+  else
+    result[i] = 'unwritten'
+  end
+end
+if foreign then return result end
+
+result = {}
 for i = 1, n do
   local gate = KEYS[8 + 2 * i - 1]
   local job = KEYS[8 + 2 * i]

@@ -1,5 +1,6 @@
 import { encodeCommand } from '../../../src/envelope/codec.ts';
 import { decodeCommand } from '../../../src/envelope/codec.ts';
+import { RESERVED_COMMAND_IDS } from '../../../src/commands/command-job.ts';
 import type { Random } from './random.ts';
 
 /**
@@ -99,6 +100,11 @@ function injectionIds(r: Random): FuzzCase {
   return { kind: 'SQL/Lua injection id', command };
 }
 
+/** BullMQ's own key names as command ids: the job key would be one of the queue's keys. */
+function queueKeyIds(r: Random): FuzzCase {
+  return { kind: 'BullMQ key name as command id', command: { ...valid(r), commandId: r.pick([...RESERVED_COMMAND_IDS]) } };
+}
+
 function badExpectedVersion(r: Random): FuzzCase {
   const command: Record<string, any> = valid(r);
   command.expectedVersion = r.pick([-1, -2, -(2 ** 31), -(2 ** 53), 2 ** 53, 2 ** 63, 1e20, 1e308, -0.5, 0.1]);
@@ -161,7 +167,7 @@ function garbageBody(r: Random): FuzzCase {
   return { kind: 'garbage body', raw: { contentType: 'application/json', body: Buffer.from(body) } };
 }
 
-const CLIENT_AND_HTTP = [wrongTypes, hugeStrings, deeplyNested, injectionIds, badExpectedVersion, unknownOrMissing];
+const CLIENT_AND_HTTP = [wrongTypes, hugeStrings, deeplyNested, injectionIds, queueKeyIds, badExpectedVersion, unknownOrMissing];
 const HTTP_ONLY = [invalidUtf8, truncatedProtobuf, garbageBody];
 
 /** `n` cases for the client (objects) and `n` for the API (objects, raw bytes), in a fixed mix. */
