@@ -8,5 +8,5 @@ bash scripts/setup.sh
 bash scripts/ensure-chromium.sh
 echo "[test] type check (tsc --noEmit)" >&2
 npx tsc --noEmit -p .
-mapfile -t files < <(find test -name '*.test.ts' | sort)
+mapfile -t files < <(find test examples -name '*.test.ts' | sort)
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-4}" --test-timeout=600000 "$@" "${files[@]}"

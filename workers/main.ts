@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ROLES } from '../src/cli/roles.ts';
 import { runRolesUntilSignal } from '../src/cli/run-roles.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config/env.ts';
 
 const running = await runRolesUntilSignal(ROLES, { migrate: true });
 const api = running.roles.find((role) => role.name === 'server')!.url!;

@@ -1,5 +1,5 @@
 /** `npm run migrate`: brings the database named by DATABASE_URL up to date. */
-import { loadConfig, redactUrl } from '../src/config.ts';
+import { loadConfig, redactUrl } from '../src/config/env.ts';
 import { migrate } from '../src/store/migrate.ts';
 
 const config = loadConfig();

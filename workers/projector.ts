@@ -3,8 +3,8 @@
  * PROJECTOR_SOURCE=dispatcher reads the dispatcher's channel for the projection (only its event
  * types); the default reads the event log and skips other types itself.
  */
-import { createEventBus } from '../src/bus/event-bus.ts';
-import { loadConfig } from '../src/config.ts';
+import { createEventBus } from '../src/bus/connect.ts';
+import { loadConfig } from '../src/config/env.ts';
 import { InvalidInputError } from '../src/errors.ts';
 import { Projector } from '../src/projections/projector.ts';
 import { projections } from '../src/projections/registry.ts';

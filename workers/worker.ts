@@ -4,7 +4,7 @@
  * COMMAND_STALLED_INTERVAL_MS, RECONCILE_INTERVAL_MS, RECONCILE_AFTER_MS, SNAPSHOT_EVERY and
  * AGGREGATE_CACHE_SIZE (see README, "Commands"). SIGTERM: graceful stop, exit 0.
  */
-import { runWorkerProcess } from '../src/commands/worker-process.ts';
-import { exampleDomain } from '../src/domain/index.ts';
+import { runWorkerProcess } from '../src/commands/worker/worker-settings.ts';
+import { exampleDomain } from '../examples/orders/domain/index.ts';
 
 await runWorkerProcess({ registry: exampleDomain });

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { evolveAll, toNewEvent } from '../../src/commands/aggregate-repository.ts';
-import { AppendBatcher } from '../../src/commands/append-batcher.ts';
-import { DomainRejectionError } from '../../src/commands/errors.ts';
-import { Order, type OrderState } from '../../src/domain/order.ts';
+import { evolveAll, toNewEvent } from '../../src/commands/worker/aggregate-repository.ts';
+import { AppendBatcher } from '../../src/commands/worker/append-batcher.ts';
+import { DomainRejectionError } from '../../src/commands/domain/errors.ts';
+import { Order, type OrderState } from '../../examples/orders/domain/order.ts';
 import { ConcurrencyError, DuplicateCommandError } from '../../src/errors.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import type { BenchCommand } from '../workload/command-workload.ts';

@@ -1,6 +1,6 @@
-import { CommandClient } from '../../src/commands/command-client.ts';
-import { CommandWorker, type OutcomeEvent } from '../../src/commands/command-worker.ts';
-import { exampleDomain } from '../../src/domain/index.ts';
+import { CommandClient } from '../../src/commands/gate/command-client.ts';
+import { CommandWorker, type OutcomeEvent } from '../../src/commands/worker/command-worker.ts';
+import { exampleDomain } from '../../examples/orders/domain/index.ts';
 import { createPool } from '../../src/store/pool.ts';
 import { OURS } from '../scenarios/targets.ts';
 import type { CommandContender, ConsumerStats } from './contender.ts';

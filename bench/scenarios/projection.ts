@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EventBus } from '../../src/bus/event-bus.ts';
 import { Relay } from '../../src/bus/relay.ts';
 import { applyEvents } from '../../src/projections/apply.ts';
-import { ordersProjection } from '../../src/projections/orders-projection.ts';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { Projector } from '../../src/projections/projector.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { EventStore } from '../../src/store/event-store.ts';

@@ -1,5 +1,6 @@
-import { loadConfig } from '../../src/config.ts';
-import { createEventBus, type EventBus } from '../../src/bus/event-bus.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { type EventBus } from '../../src/bus/event-bus.ts';
+import { createEventBus } from '../../src/bus/connect.ts';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import type pg from 'pg';
 import { EventStore } from '../../src/store/event-store.ts';

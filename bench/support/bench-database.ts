@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { createPool } from '../../src/store/pool.ts';
 
@@ -26,7 +27,7 @@ export async function createBenchDatabase(poolSize = 8): Promise<BenchDatabase> 
   const name = uniqueName('es_bench');
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
-  await migrate(databaseUrl);
+  await migrate(databaseUrl, { projections: [ordersProjection] });
   const pool = createPool(databaseUrl, { max: poolSize, applicationName: 'eventstore-bench' });
   return {
     url: databaseUrl,

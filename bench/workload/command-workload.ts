@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ORDER_STATUSES } from '../../src/domain/order.ts';
+import { ORDER_STATUSES } from '../../examples/orders/domain/order.ts';
 
 /** One command of a benchmark run, with the facts the ordering check needs. */
 export interface BenchCommand {

@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '../logger.ts';
 import { validateBusName } from './errors.ts';
 import type { BusSubscription, EventBus } from './event-bus.ts';
-import { subscribeToEvents } from './event-subscription.ts';
+import { subscribeToEvents } from '../subscriptions/event-subscription.ts';
 import type { StartPosition } from './start-position.ts';
 
 /** A subscriber of the dispatcher: it receives, on `${prefix}.dispatch.<name>`, only these event types. */

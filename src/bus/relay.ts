@@ -4,7 +4,7 @@ import { decodeEvent, encodeEvent } from '../envelope/codec.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { EventStore, type Queryable } from '../store/event-store.ts';
 import { START, type CommitPosition, type RecordedEvent } from '../store/types.ts';
-import { checkpointLag, positionOf, readCheckpoint, writeCheckpoint, type Lag } from './checkpoint.ts';
+import { checkpointLag, positionOf, readCheckpoint, writeCheckpoint, type Lag } from '../subscriptions/checkpoint.ts';
 import type { EventBus } from './event-bus.ts';
 
 export interface RelayOptions {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../config/env.ts';
 import { EventStoreError } from '../errors.ts';
 
 /** The server answered with an error: its code and message, as the API gives them. */

@@ -1,5 +1,5 @@
-import { loadConfig, redactUrl } from '../config.ts';
-import { exampleDomain } from '../domain/index.ts';
+import { loadConfig, redactUrl } from '../config/env.ts';
+import { exampleDomain } from '../../examples/orders/domain/index.ts';
 import { createLogger } from '../logger.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { projections } from '../projections/registry.ts';
@@ -30,7 +30,7 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
   const config = loadConfig(env);
   const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel });
   if (options.migrate) {
-    const result = await migrate(config.migrationDatabaseUrl);
+    const result = await migrate(config.migrationDatabaseUrl, { projections: [...projections.values()] });
     logger.info({ database: redactUrl(config.migrationDatabaseUrl), applied: result.applied }, 'database up to date');
   }
   const pool = createPool(config.databaseUrl, {

@@ -1,5 +1,5 @@
-import { loadAggregate } from '../commands/aggregate-repository.ts';
-import type { CommandRegistry } from '../commands/registry.ts';
+import { loadAggregate } from '../commands/worker/aggregate-repository.ts';
+import type { CommandRegistry } from '../commands/domain/registry.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { AggregatePort } from './ports.ts';
 

@@ -1,5 +1,5 @@
-import type { CommandStatus } from '../commands/command-client.ts';
-import type { SendCommand as CommandRequest } from '../commands/command-job.ts';
+import type { CommandStatus } from '../commands/gate/command-client.ts';
+import type { SendCommand as CommandRequest } from '../commands/gate/command-job.ts';
 import type { CommandOutcome } from '../envelope/codec.ts';
 
 /**

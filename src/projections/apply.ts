@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isAfter, positionOf } from '../bus/checkpoint.ts';
+import { isAfter, positionOf } from '../subscriptions/checkpoint.ts';
 import { validateBusName } from '../bus/errors.ts';
 import { START, type CommitPosition, type RecordedEvent } from '../store/types.ts';
 import type { Projection } from './projection.ts';

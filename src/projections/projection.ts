@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { MigrationSource } from '../store/migrate.ts';
 import type { RecordedEvent } from '../store/types.ts';
 
 /**
@@ -21,4 +22,10 @@ export interface Projection {
    * name), which verify compares with a rebuild.
    */
   tables?: string[];
+  /**
+   * Optional: the SQL migrations that create and change the projection's own tables, applied by
+   * `eventstore migrate` with a version history of their own (projection_migrations). Inline, or a
+   * folder of NNN_what.sql files (a path or a file: URL).
+   */
+  migrations?: readonly MigrationSource[] | string | URL;
 }

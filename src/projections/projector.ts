@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { checkpointLag, type Lag } from '../bus/checkpoint.ts';
+import { checkpointLag, type Lag } from '../subscriptions/checkpoint.ts';
 import type { BusSubscription, EventBus } from '../bus/event-bus.ts';
-import { subscribeToEvents } from '../bus/event-subscription.ts';
+import { subscribeToEvents } from '../subscriptions/event-subscription.ts';
 import type { StartPosition } from '../bus/start-position.ts';
 import { validateBusName } from '../bus/errors.ts';
 import { createLogger, type Logger } from '../logger.ts';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deleteCheckpoint, isAfter, positionOf } from '../bus/checkpoint.ts';
+import { deleteCheckpoint, isAfter, positionOf } from '../subscriptions/checkpoint.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import { decodeEvent } from '../envelope/codec.ts';
 import { EventStoreError, InvalidEnvelopeError, InvalidInputError } from '../errors.ts';

@@ -1,4 +1,4 @@
-import { ordersProjection } from './orders-projection.ts';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import type { Projection } from './projection.ts';
 
 /** The projections this deployment runs, by name (workers/projector.ts, workers/dispatcher.ts). */

@@ -1,4 +1,4 @@
-import { isAfter } from '../bus/checkpoint.ts';
+import { isAfter } from '../subscriptions/checkpoint.ts';
 import type { EventBus } from '../bus/event-bus.ts';
 import { decodeEvent } from '../envelope/codec.ts';
 import { EventStore } from '../store/event-store.ts';

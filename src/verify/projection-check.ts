@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isAfter, readCheckpoint } from '../bus/checkpoint.ts';
+import { isAfter, readCheckpoint } from '../subscriptions/checkpoint.ts';
 import type { Projection } from '../projections/projection.ts';
 import { EventStore } from '../store/event-store.ts';
 import { START, type CommitPosition, type RecordedEvent } from '../store/types.ts';

@@ -1,4 +1,4 @@
-import { ACCEPTANCE_KEY } from '../commands/gate.ts';
+import { ACCEPTANCE_KEY } from '../commands/gate/gate.ts';
 import { CheckRecorder, type CheckResult } from './report.ts';
 import type { SnapshotReader } from './snapshot-reader.ts';
 

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { decodeDeadLetter, type DeadLetter } from '../../src/bus/dead-letter.ts';
 import { Dispatcher } from '../../src/bus/dispatcher.ts';
-import { subscribeToEvents } from '../../src/bus/event-subscription.ts';
+import { subscribeToEvents } from '../../src/subscriptions/event-subscription.ts';
 import { encodeEvent } from '../../src/envelope/codec.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';

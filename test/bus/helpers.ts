@@ -1,5 +1,6 @@
-import { loadConfig } from '../../src/config.ts';
-import { createEventBus, type EventBus } from '../../src/bus/event-bus.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { type EventBus } from '../../src/bus/event-bus.ts';
+import { createEventBus } from '../../src/bus/connect.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import type pg from 'pg';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
-import { createEventBus } from '../../src/bus/event-bus.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import { createEventBus } from '../../src/bus/connect.ts';
 import { uniqueName } from '../support/database.ts';
 import { busContract } from './contract.ts';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
-import type { AggregateDefinition } from '../../src/commands/aggregate.ts';
-import { AggregateLoader } from '../../src/commands/aggregate-loader.ts';
-import { loadAggregate } from '../../src/commands/aggregate-repository.ts';
+import type { AggregateDefinition } from '../../src/commands/domain/aggregate.ts';
+import { AggregateLoader } from '../../src/commands/worker/aggregate-loader.ts';
+import { loadAggregate } from '../../src/commands/worker/aggregate-repository.ts';
 import { AggregateTypeMismatchError } from '../../src/errors.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventStore } from '../../src/store/event-store.ts';
-import { loadAggregate } from '../../src/commands/aggregate-repository.ts';
-import { CommandTimeoutError, InvalidCommandIdError, InvalidCommandPayloadError, UnknownCommandTypeError } from '../../src/commands/errors.ts';
-import { Order } from '../../src/domain/index.ts';
+import { loadAggregate } from '../../src/commands/worker/aggregate-repository.ts';
+import { InvalidCommandPayloadError, UnknownCommandTypeError } from '../../src/commands/domain/errors.ts';
+import { CommandTimeoutError, InvalidCommandIdError } from '../../src/commands/gate/errors.ts';
+import { Order } from '../../examples/orders/domain/index.ts';
 import { InvalidAggregateIdError, PayloadTooLargeError } from '../../src/errors.ts';
 import { jsonEvent, parseData } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';

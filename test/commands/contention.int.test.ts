@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { CommandClient } from '../../src/commands/command-client.ts';
-import { exampleDomain } from '../../src/domain/index.ts';
+import { CommandClient } from '../../src/commands/gate/command-client.ts';
+import { exampleDomain } from '../../examples/orders/domain/index.ts';
 import { waitUntil } from '../support/wait.ts';
 import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
 import { assertAppliedOnceInAcceptanceOrder, assertNoOverlapNoConflicts, statusUpdate, type Sent } from './support/workload.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CommandWorker } from '../../src/commands/command-worker.ts';
-import { AggregateNotHaltedError } from '../../src/commands/gate.ts';
-import { CommandRegistry } from '../../src/commands/registry.ts';
-import { Order, UserAccount } from '../../src/domain/index.ts';
+import type { CommandWorker } from '../../src/commands/worker/command-worker.ts';
+import { AggregateNotHaltedError } from '../../src/commands/gate/gate.ts';
+import { CommandRegistry } from '../../src/commands/domain/registry.ts';
+import { Order, UserAccount } from '../../examples/orders/domain/index.ts';
 import { waitUntil } from '../support/wait.ts';
 import { createHarness, type Harness } from './support/harness.ts';
 

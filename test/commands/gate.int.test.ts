@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Job } from 'bullmq';
-import { bullJobOptions } from '../../src/commands/job-options.ts';
+import { bullJobOptions } from '../../src/commands/gate/job-options.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { parseData } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CommandClient } from '../../src/commands/command-client.ts';
-import type { OutcomeEvent } from '../../src/commands/command-worker.ts';
-import { exampleDomain } from '../../src/domain/index.ts';
+import { CommandClient } from '../../src/commands/gate/command-client.ts';
+import type { OutcomeEvent } from '../../src/commands/worker/command-worker.ts';
+import { exampleDomain } from '../../examples/orders/domain/index.ts';
 import { waitUntil } from '../support/wait.ts';
 import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';
 import { startWorkerProcess, stopWorkerProcess, type WorkerProcess } from './support/processes.ts';

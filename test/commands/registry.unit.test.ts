@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { toCommandJob } from '../../src/commands/command-job.ts';
-import { InvalidCommandIdError, InvalidCommandPayloadError, UnknownCommandTypeError } from '../../src/commands/errors.ts';
-import { CommandRegistry } from '../../src/commands/registry.ts';
-import { exampleDomain, Order } from '../../src/domain/index.ts';
+import { toCommandJob } from '../../src/commands/gate/command-job.ts';
+import { InvalidCommandPayloadError, UnknownCommandTypeError } from '../../src/commands/domain/errors.ts';
+import { InvalidCommandIdError } from '../../src/commands/gate/errors.ts';
+import { CommandRegistry } from '../../src/commands/domain/registry.ts';
+import { exampleDomain, Order } from '../../examples/orders/domain/index.ts';
 import { InvalidAggregateIdError, InvalidInputError, PayloadTooLargeError } from '../../src/errors.ts';
 
 describe('CommandRegistry', () => {

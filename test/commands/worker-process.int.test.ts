@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadWorkerSettings } from '../../src/commands/worker-process.ts';
+import { loadWorkerSettings } from '../../src/commands/worker/worker-settings.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { waitUntil } from '../support/wait.ts';
 import { createHarness, REDIS_URL, type Harness } from './support/harness.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig, redactUrl } from '../../src/config.ts';
+import { loadConfig, redactUrl } from '../../src/config/env.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 describe('loadConfig', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AggregateDefinition, DomainEvent } from '../../src/commands/aggregate.ts';
-import { DomainRejectionError } from '../../src/commands/errors.ts';
+import type { AggregateDefinition, DomainEvent } from '../../src/commands/domain/aggregate.ts';
+import { DomainRejectionError } from '../../src/commands/domain/errors.ts';
 
 /**
  * Given / when / then for deciders (the Emmett DeciderSpecification shape): given past events,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createEventBus, type EventBus } from '../../src/bus/event-bus.ts';
+import { type EventBus } from '../../src/bus/event-bus.ts';
+import { createEventBus } from '../../src/bus/connect.ts';
 import { ROLES } from '../../src/cli/roles.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/env.ts';
 import { decodeOutcome, encodeCommand } from '../../src/envelope/codec.ts';
 import type { Projection } from '../../src/projections/projection.ts';
 import { Projector } from '../../src/projections/projector.ts';

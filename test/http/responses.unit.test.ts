@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandFailedError, DomainRejectionError, UnknownCommandTypeError } from '../../src/commands/errors.ts';
+import { DomainRejectionError, UnknownCommandTypeError } from '../../src/commands/domain/errors.ts';
+import { CommandFailedError } from '../../src/commands/gate/errors.ts';
 import { ConcurrencyError, EventStoreError, InvalidAggregateIdError, MigrationError, PayloadTooLargeError } from '../../src/errors.ts';
 import { isLoopback } from '../../src/http/auth.ts';
 import { toResponse } from '../../src/http/error-handler.ts';

@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { createEventBus } from '../../src/bus/event-bus.ts';
+import { createEventBus } from '../../src/bus/connect.ts';
 import type { RoleName } from '../../src/cli/roles.ts';
 import { runRoles, type RunningProcess } from '../../src/cli/run-roles.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/env.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

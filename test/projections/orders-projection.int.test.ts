@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { decodeDeadLetter, type DeadLetter } from '../../src/bus/dead-letter.ts';
 import { Relay } from '../../src/bus/relay.ts';
 import { createLogger } from '../../src/logger.ts';
-import { getOrder, ordersProjection } from '../../src/projections/orders-projection.ts';
+import { getOrder, ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { Projector, subscriptionLag } from '../../src/projections/projector.ts';
 import { ProjectionBusyError } from '../../src/projections/projection-lock.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import { getOrder, ordersProjection } from '../../src/projections/orders-projection.ts';
+import { getOrder, ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

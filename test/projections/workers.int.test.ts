@@ -3,7 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ordersProjection } from '../../src/projections/orders-projection.ts';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { subscriptionLag } from '../../src/projections/projector.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { RESERVED_COMMAND_IDS } from '../../src/commands/command-job.ts';
-import { CommandGate, ForeignJobKeyError } from '../../src/commands/gate.ts';
-import { bullJobOptions } from '../../src/commands/job-options.ts';
-import { loadConfig } from '../../src/config.ts';
+import { RESERVED_COMMAND_IDS } from '../../src/commands/gate/command-job.ts';
+import { CommandGate, ForeignJobKeyError } from '../../src/commands/gate/gate.ts';
+import { bullJobOptions } from '../../src/commands/gate/job-options.ts';
+import { loadConfig } from '../../src/config/env.ts';
 import { call, startSystem, type TestSystem } from '../http/support.ts';
 
 /**

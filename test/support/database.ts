@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { createPool } from '../../src/store/pool.ts';
 
@@ -32,7 +33,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   if (options.migrate === false) {
     await adminQuery(`CREATE DATABASE "${url.pathname.slice(1)}"`);
   } else {
-    await migrate(databaseUrl);
+    await migrate(databaseUrl, { projections: [ordersProjection] });
   }
   const pool = createPool(databaseUrl, { max: 10, applicationName: 'eventstore-test' });
   const appUrl = new URL(databaseUrl);

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { encodeEvent } from '../../src/envelope/codec.ts';
 import { applyEvents } from '../../src/projections/apply.ts';
-import { ordersProjection } from '../../src/projections/orders-projection.ts';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createTestBus, writeOrders } from '../bus/helpers.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { encodeEvent } from '../../src/envelope/codec.ts';
-import { ordersProjection } from '../../src/projections/orders-projection.ts';
+import { ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { applyEvents } from '../../src/projections/apply.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createPool } from '../../src/store/pool.ts';

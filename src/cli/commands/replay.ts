@@ -30,7 +30,7 @@ export const replayCommands: CliCommand[] = [
     run: async ({ positionals, values }) => {
       const projection = projectionNamed(requirePositional(positionals, 0, 'subscription'));
       const startAt = startPositionOf(values);
-      const { replay } = await import('../projection-tools.ts');
+      const { replay } = await import('../../projections/replay.ts');
       await replay(projection, startAt);
     },
   }),
@@ -48,7 +48,7 @@ export const replayCommands: CliCommand[] = [
       const projection = projectionNamed(requirePositional(positionals, 0, 'projection'));
       const source = values.source;
       if (source !== 'store' && source !== 'bus') throw new UsageError(`--source must be store or bus, got "${String(source)}"`);
-      const { rebuild } = await import('../projection-tools.ts');
+      const { rebuild } = await import('../../projections/replay.ts');
       await rebuild(projection, source);
     },
   }),

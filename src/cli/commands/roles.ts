@@ -1,4 +1,4 @@
-import { loadConfig, redactUrl } from '../../config.ts';
+import { loadConfig, redactUrl } from '../../config/env.ts';
 import { defineCommand, type CliCommand } from '../command.ts';
 import { ROLES, type RoleName } from '../role-names.ts';
 
@@ -35,7 +35,8 @@ export const roleCommands: CliCommand[] = [
     run: async () => {
       const config = loadConfig();
       const { migrate } = await import('../../store/migrate.ts');
-      const result = await migrate(config.migrationDatabaseUrl);
+      const { projections } = await import('../../projections/registry.ts');
+      const result = await migrate(config.migrationDatabaseUrl, { projections: [...projections.values()] });
       console.log(`${redactUrl(config.migrationDatabaseUrl)}: ${result.applied.length} applied, ${result.alreadyApplied} already in place`);
     },
   }),

@@ -1,5 +1,5 @@
-import { createEventBus } from '../../bus/event-bus.ts';
-import { loadConfig } from '../../config.ts';
+import { createEventBus } from '../../bus/connect.ts';
+import { loadConfig } from '../../config/env.ts';
 import { projections } from '../../projections/registry.ts';
 import { createPool } from '../../store/pool.ts';
 import { formatReport } from '../../verify/report.ts';

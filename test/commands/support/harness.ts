@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CommandClient, type CommandClientOptions } from '../../../src/commands/command-client.ts';
-import { CommandWorker, type CommandWorkerOptions, type OutcomeEvent } from '../../../src/commands/command-worker.ts';
-import type { CommandRegistry } from '../../../src/commands/registry.ts';
-import { exampleDomain } from '../../../src/domain/index.ts';
+import { CommandClient, type CommandClientOptions } from '../../../src/commands/gate/command-client.ts';
+import { CommandWorker, type CommandWorkerOptions, type OutcomeEvent } from '../../../src/commands/worker/command-worker.ts';
+import type { CommandRegistry } from '../../../src/commands/domain/registry.ts';
+import { exampleDomain } from '../../../examples/orders/domain/index.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../../support/database.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

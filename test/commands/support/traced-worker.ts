@@ -4,8 +4,8 @@
  * aggregate overlapped and that no version conflict occurred, across processes.
  */
 import { Redis } from 'ioredis';
-import { runWorkerProcess } from '../../../src/commands/worker-process.ts';
-import { exampleDomain } from '../../../src/domain/index.ts';
+import { runWorkerProcess } from '../../../src/commands/worker/worker-settings.ts';
+import { exampleDomain } from '../../../examples/orders/domain/index.ts';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const traceKey = process.env.TRACE_KEY!;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import type { CommandClient } from '../../../src/commands/command-client.ts';
-import type { SendCommand } from '../../../src/commands/command-job.ts';
-import type { OutcomeEvent } from '../../../src/commands/command-worker.ts';
-import { ORDER_STATUSES } from '../../../src/domain/order.ts';
+import type { CommandClient } from '../../../src/commands/gate/command-client.ts';
+import type { SendCommand } from '../../../src/commands/gate/command-job.ts';
+import type { OutcomeEvent } from '../../../src/commands/worker/command-worker.ts';
+import { ORDER_STATUSES } from '../../../examples/orders/domain/order.ts';
 
 /** When a command's send was called and when it resolved (accepted), in this process's clock. */
 export interface Sent {

@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { checkpointLag } from '../../../src/bus/checkpoint.ts';
+import { checkpointLag } from '../../../src/subscriptions/checkpoint.ts';
 import type { EventBus } from '../../../src/bus/event-bus.ts';
 import { decodeEvent } from '../../../src/envelope/codec.ts';
-import { ordersProjection } from '../../../src/projections/orders-projection.ts';
+import { ordersProjection } from '../../../examples/orders/orders-projection.ts';
 import { formatReport, type VerifyReport } from '../../../src/verify/report.ts';
 import { verify } from '../../../src/verify/verify.ts';
 import { crashPostgres, crashRedis, killProjectorBetweenCommitAndAck, killRelayMidPublish, killWorkers, restartNats } from './faults.ts';

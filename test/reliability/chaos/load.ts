@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandClient } from '../../../src/commands/command-client.ts';
-import type { SendCommand } from '../../../src/commands/command-job.ts';
-import { ORDER_STATUSES } from '../../../src/domain/order.ts';
+import type { CommandClient } from '../../../src/commands/gate/command-client.ts';
+import type { SendCommand } from '../../../src/commands/gate/command-job.ts';
+import { ORDER_STATUSES } from '../../../examples/orders/domain/order.ts';
 
 /**
  * The chaos run's commands: `perAggregate` commands for each of `aggregates` orders, CreateOrder

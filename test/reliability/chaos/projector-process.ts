@@ -3,7 +3,7 @@
  * SIGKILLs itself right after its n-th commit, before that message's ack: the crash window the
  * exactly-once effect has to survive. SIGTERM stops it cleanly.
  */
-import { ordersProjection } from '../../../src/projections/orders-projection.ts';
+import { ordersProjection } from '../../../examples/orders/orders-projection.ts';
 import { Projector } from '../../../src/projections/projector.ts';
 import { roleContext } from './role-context.ts';
 

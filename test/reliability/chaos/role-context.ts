@@ -1,5 +1,5 @@
-import { createEventBus } from '../../../src/bus/event-bus.ts';
-import { loadConfig } from '../../../src/config.ts';
+import { createEventBus } from '../../../src/bus/connect.ts';
+import { loadConfig } from '../../../src/config/env.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createPool } from '../../../src/store/pool.ts';
 

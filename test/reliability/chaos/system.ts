@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { createEventBus, type EventBus } from '../../../src/bus/event-bus.ts';
-import { CommandClient } from '../../../src/commands/command-client.ts';
-import { loadConfig } from '../../../src/config.ts';
-import { exampleDomain } from '../../../src/domain/index.ts';
+import { type EventBus } from '../../../src/bus/event-bus.ts';
+import { createEventBus } from '../../../src/bus/connect.ts';
+import { CommandClient } from '../../../src/commands/gate/command-client.ts';
+import { loadConfig } from '../../../src/config/env.ts';
+import { exampleDomain } from '../../../examples/orders/domain/index.ts';
+import { ordersProjection } from '../../../examples/orders/orders-projection.ts';
 import { migrate } from '../../../src/store/migrate.ts';
 import { createPool } from '../../../src/store/pool.ts';
 import { waitUntil } from '../../support/wait.ts';
@@ -41,7 +43,7 @@ export class ChaosSystem {
 
   static async start(workers: number): Promise<ChaosSystem> {
     const [postgres, redis, nats] = await Promise.all([TempPostgres.start(), TempRedis.start(), TempNats.start()]);
-    await migrate(postgres.url('chaos'));
+    await migrate(postgres.url('chaos'), { projections: [ordersProjection] });
     const runId = randomBytes(3).toString('hex');
     const prefix = `chaos-${runId}`;
     const env = {

@@ -1,6 +1,6 @@
 import { encodeCommand } from '../../../src/envelope/codec.ts';
 import { decodeCommand } from '../../../src/envelope/codec.ts';
-import { RESERVED_COMMAND_IDS } from '../../../src/commands/command-job.ts';
+import { RESERVED_COMMAND_IDS } from '../../../src/commands/gate/command-job.ts';
 import type { Random } from './random.ts';
 
 /**

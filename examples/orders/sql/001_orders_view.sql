@@ -1,6 +1,6 @@
 -- The example read model: one row per order, kept by the orders projection
--- (src/projections/orders-projection.ts) in the same transaction as its checkpoint.
-CREATE TABLE orders_view (
+-- (examples/orders/orders-projection.ts; applied as the projection's own migration) in the same transaction as its checkpoint.
+CREATE TABLE IF NOT EXISTS orders_view (
   order_id      text        PRIMARY KEY,
   customer_id   text,
   total         numeric(14, 2),
@@ -12,4 +12,4 @@ CREATE TABLE orders_view (
   updated_at    timestamptz NOT NULL
 );
 
-CREATE INDEX orders_view_customer ON orders_view (customer_id);
+CREATE INDEX IF NOT EXISTS orders_view_customer ON orders_view (customer_id);

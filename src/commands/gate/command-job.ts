@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { QueueKeys } from 'bullmq';
-import { PayloadTooLargeError } from '../errors.ts';
-import type { EventMetadata } from '../store/types.ts';
-import { validateAggregateId } from '../store/validation.ts';
+import { PayloadTooLargeError } from '../../errors.ts';
+import type { EventMetadata } from '../../store/types.ts';
+import { validateAggregateId } from '../../store/validation.ts';
 import { InvalidCommandError, InvalidCommandIdError } from './errors.ts';
-import type { CommandRegistry } from './registry.ts';
+import type { CommandRegistry } from '../domain/registry.ts';
 
 /** A command as a producer hands it to CommandClient.send. */
 export interface SendCommand {

@@ -1,7 +1,7 @@
-import { AggregateTypeMismatchError } from '../errors.ts';
-import type { EventStore } from '../store/event-store.ts';
-import type { EventMetadata, NewEvent, RecordedEvent, Snapshot } from '../store/types.ts';
-import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
+import { AggregateTypeMismatchError } from '../../errors.ts';
+import type { EventStore } from '../../store/event-store.ts';
+import type { EventMetadata, NewEvent, RecordedEvent, Snapshot } from '../../store/types.ts';
+import type { AggregateDefinition, DomainEvent } from '../domain/aggregate.ts';
 
 /** An aggregate's current state, folded from its snapshot and events. */
 export interface LoadedAggregate<State = unknown> {

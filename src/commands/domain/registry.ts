@@ -1,5 +1,5 @@
-import { InvalidInputError } from '../errors.ts';
-import { validateTypeName } from '../store/validation.ts';
+import { InvalidInputError } from '../../errors.ts';
+import { validateTypeName } from '../../store/validation.ts';
 import type { AggregateDefinition } from './aggregate.ts';
 import { InvalidCommandPayloadError, UnknownCommandTypeError } from './errors.ts';
 

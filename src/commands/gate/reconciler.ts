@@ -1,6 +1,6 @@
 import type { Job, Queue } from 'bullmq';
 import type { CommandGate } from './gate.ts';
-import type { CommandRegistry } from './registry.ts';
+import type { CommandRegistry } from '../domain/registry.ts';
 
 export interface ReconcilerOptions {
   intervalMs: number;

@@ -1,8 +1,8 @@
 import type pg from 'pg';
-import { InvalidInputError } from '../errors.ts';
-import type { Queryable } from '../store/event-store.ts';
-import type { RecordedEvent } from '../store/types.ts';
-import type { Projection } from './projection.ts';
+import { InvalidInputError } from '../../src/errors.ts';
+import type { Queryable } from '../../src/store/event-store.ts';
+import type { RecordedEvent } from '../../src/store/types.ts';
+import type { Projection } from '../../src/projections/projection.ts';
 
 /** An event of the orders domain whose payload is not what its type promises. */
 export class InvalidOrderEventError extends InvalidInputError {
@@ -35,7 +35,7 @@ interface OrderChange {
 const EVENT_TYPES = ['OrderCreated', 'OrderStatusUpdated', 'OrderCanceled'];
 
 /**
- * The example read model `orders_view` (sql/020_orders_view.sql): OrderCreated {customerId, total},
+ * The example read model `orders_view` (sql/001_orders_view.sql beside this file): OrderCreated {customerId, total},
  * OrderStatusUpdated {status}, OrderCanceled {reason}; JSON payloads, aggregate type "Order".
  * A batch is folded in memory into one change per order and written with ONE statement, which is
  * what lets rebuilds go at tens of thousands of events a second.
@@ -49,6 +49,7 @@ export const ordersProjection: Projection = {
     await tx.query('TRUNCATE orders_view');
   },
   tables: ['orders_view'],
+  migrations: new URL('./sql/', import.meta.url),
 };
 
 async function applyOrderEvents(events: RecordedEvent[], tx: pg.PoolClient): Promise<void> {

@@ -2,8 +2,8 @@ import { decodeEvent } from '../envelope/codec.ts';
 import { InvalidEnvelopeError, InvalidInputError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RecordedEvent } from '../store/types.ts';
-import { publishDeadLetter } from './dead-letter.ts';
-import type { BusMessage, BusSubscription, EventBus, SubscribeOptions } from './event-bus.ts';
+import { publishDeadLetter } from '../bus/dead-letter.ts';
+import type { BusMessage, BusSubscription, EventBus, SubscribeOptions } from '../bus/event-bus.ts';
 
 export type EventHandler = (event: RecordedEvent, message: BusMessage) => Promise<void>;
 

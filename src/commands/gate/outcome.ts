@@ -1,5 +1,5 @@
-import type { CommandOutcome } from '../envelope/codec.ts';
-import type { ProcessedCommand } from '../store/types.ts';
+import type { CommandOutcome } from '../../envelope/codec.ts';
+import type { ProcessedCommand } from '../../store/types.ts';
 
 /**
  * How outcomes travel: an accepted command completes its job with the outcome as return value; a

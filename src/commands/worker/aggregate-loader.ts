@@ -1,6 +1,6 @@
-import type { EventStore, Queryable } from '../store/event-store.ts';
-import type { Snapshot } from '../store/types.ts';
-import type { AggregateDefinition } from './aggregate.ts';
+import type { EventStore, Queryable } from '../../store/event-store.ts';
+import type { Snapshot } from '../../store/types.ts';
+import type { AggregateDefinition } from '../domain/aggregate.ts';
 import { foldStream, PAGE, startingPoint, type FoldableEvent, type LoadedAggregate } from './aggregate-repository.ts';
 
 /**

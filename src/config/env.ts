@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../errors.ts';
 
 /**
  * Everything a process needs to know, read once from the environment at start and validated as a

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { AggregateDefinition, DomainEvent } from '../commands/aggregate.ts';
-import { DomainRejectionError } from '../commands/errors.ts';
+import type { AggregateDefinition, DomainEvent } from '../../../src/commands/domain/aggregate.ts';
+import { DomainRejectionError } from '../../../src/commands/domain/errors.ts';
 
 /** The example Order aggregate: created once, then changes status until it is cancelled. */
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { EventStoreError, InvalidInputError } from '../errors.ts';
+import { EventStoreError, InvalidInputError } from '../../errors.ts';
 
 /**
  * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).

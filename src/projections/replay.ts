@@ -1,11 +1,12 @@
 import type pg from 'pg';
-import { createEventBus, type EventBus } from '../bus/event-bus.ts';
+import { type EventBus } from '../bus/event-bus.ts';
+import { createEventBus } from '../bus/connect.ts';
 import type { StartPosition } from '../bus/start-position.ts';
-import { loadConfig } from '../config.ts';
-import type { Projection } from '../projections/projection.ts';
-import { applyBatch, decodeEnvelopes, rebuildProjection } from '../projections/rebuild.ts';
+import { loadConfig } from '../config/env.ts';
+import type { Projection } from './projection.ts';
+import { applyBatch, decodeEnvelopes, rebuildProjection } from './rebuild.ts';
 import { createPool } from '../store/pool.ts';
-import { progressReporter } from './progress.ts';
+import { progressReporter } from '../cli/progress.ts';
 
 /**
  * `eventstore replay`: reads the event log from `startAt` to its current end and applies it

@@ -1,20 +1,20 @@
 import { UnrecoverableError } from 'bullmq';
 import type pg from 'pg';
-import type { CommandOutcome } from '../envelope/codec.ts';
-import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, InvalidInputError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { EventStore } from '../store/event-store.ts';
-import type { AppendResult, NewEvent, ProcessedCommand } from '../store/types.ts';
-import { validateEvents } from '../store/validation.ts';
-import type { AggregateDefinition, DomainEvent } from './aggregate.ts';
+import type { CommandOutcome } from '../../envelope/codec.ts';
+import { AggregateTypeMismatchError, ConcurrencyError, DuplicateCommandError, InvalidInputError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import { EventStore } from '../../store/event-store.ts';
+import type { AppendResult, NewEvent, ProcessedCommand } from '../../store/types.ts';
+import { validateEvents } from '../../store/validation.ts';
+import type { AggregateDefinition, DomainEvent } from '../domain/aggregate.ts';
 import { AggregateCache } from './aggregate-cache.ts';
 import { AggregateLoader } from './aggregate-loader.ts';
 import { evolveAll, foldStream, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
 import { AppendBatcher } from './append-batcher.ts';
-import type { CommandJobData } from './command-job.ts';
-import { DomainRejectionError } from './errors.ts';
-import { outcomeFromRecord, rejectionMessage } from './outcome.ts';
-import type { CommandRegistry } from './registry.ts';
+import type { CommandJobData } from '../gate/command-job.ts';
+import { DomainRejectionError } from '../domain/errors.ts';
+import { outcomeFromRecord, rejectionMessage } from '../gate/outcome.ts';
+import type { CommandRegistry } from '../domain/registry.ts';
 
 export interface CommandExecutorOptions {
   registry: CommandRegistry;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserAccount } from '../../src/domain/user-account.ts';
-import { deciderSpec } from './decider-spec.ts';
+import { UserAccount } from '../domain/user-account.ts';
+import { deciderSpec } from '../../../test/domain/decider-spec.ts';
 
 const spec = deciderSpec(UserAccount);
 const opened = { type: 'UserAccountOpened', data: { email: 'ada@example.com' } };

@@ -1,10 +1,10 @@
-import { loadConfig } from '../config.ts';
-import { ConfigError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
-import { runUntilSignal } from '../run-until-signal.ts';
-import { createPool } from '../store/pool.ts';
+import { loadConfig } from '../../config/env.ts';
+import { ConfigError } from '../../errors.ts';
+import { createLogger } from '../../logger.ts';
+import { runUntilSignal } from '../../run-until-signal.ts';
+import { createPool } from '../../store/pool.ts';
 import { CommandWorker } from './command-worker.ts';
-import type { CommandRegistry } from './registry.ts';
+import type { CommandRegistry } from '../domain/registry.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -1,4 +1,4 @@
-import { CommandRegistry } from '../commands/registry.ts';
+import { CommandRegistry } from '../../../src/commands/domain/registry.ts';
 import { Order } from './order.ts';
 import { UserAccount } from './user-account.ts';
 

@@ -2,14 +2,14 @@ import { EventEmitter } from 'node:events';
 import { DelayedError, UnrecoverableError, Worker, Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { CommandOutcome } from '../envelope/codec.ts';
-import type { Logger } from '../logger.ts';
-import { validateAggregateId } from '../store/validation.ts';
+import type { CommandOutcome } from '../../envelope/codec.ts';
+import type { Logger } from '../../logger.ts';
+import { validateAggregateId } from '../../store/validation.ts';
 import { CommandExecutor, CommandRejected } from './command-executor.ts';
-import { parseCommandJob, type CommandJobData } from './command-job.ts';
-import { ACCEPTANCE_KEY, CommandGate, type Follower } from './gate.ts';
-import { GateReconciler } from './reconciler.ts';
-import type { CommandRegistry } from './registry.ts';
+import { parseCommandJob, type CommandJobData } from '../gate/command-job.ts';
+import { ACCEPTANCE_KEY, CommandGate, type Follower } from '../gate/gate.ts';
+import { GateReconciler } from '../gate/reconciler.ts';
+import type { CommandRegistry } from '../domain/registry.ts';
 
 export interface CommandWorkerOptions {
   redisUrl: string;

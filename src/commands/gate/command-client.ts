@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { CommandOutcome } from '../envelope/codec.ts';
-import { EventStore } from '../store/event-store.ts';
+import type { CommandOutcome } from '../../envelope/codec.ts';
+import { EventStore } from '../../store/event-store.ts';
 import { toCommandJob, validateCommandId, type CommandJobData, type SendCommand } from './command-job.ts';
 import { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
 import { CommandGate, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
 import { outcomeFromRecord, parseRejection } from './outcome.ts';
-import type { CommandRegistry } from './registry.ts';
+import type { CommandRegistry } from '../domain/registry.ts';
 
 export interface CommandClientOptions {
   redisUrl: string;

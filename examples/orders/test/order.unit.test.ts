@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Order } from '../../src/domain/order.ts';
-import { deciderSpec } from './decider-spec.ts';
+import { Order } from '../domain/order.ts';
+import { deciderSpec } from '../../../test/domain/decider-spec.ts';
 
 const spec = deciderSpec(Order);
 const created = { type: 'OrderCreated', data: { customerId: 'c-1', total: 42 } };

@@ -1,6 +1,6 @@
-import type { EventStore } from '../store/event-store.ts';
-import type { AppendRequest, AppendResult } from '../store/types.ts';
-import { validateAggregateId, validateEvents, validateTypeName } from '../store/validation.ts';
+import type { EventStore } from '../../store/event-store.ts';
+import type { AppendRequest, AppendResult } from '../../store/types.ts';
+import { validateAggregateId, validateEvents, validateTypeName } from '../../store/validation.ts';
 
 interface Pending {
   request: AppendRequest;

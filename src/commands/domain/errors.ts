@@ -1,0 +1,29 @@
+import { EventStoreError, InvalidInputError } from '../../errors.ts';
+
+/** No registered aggregate handles this command type. */
+export class UnknownCommandTypeError extends InvalidInputError {
+  override readonly code = 'unknown_command_type';
+  constructor(readonly commandType: unknown, known: string[]) {
+    super(`unknown command type ${JSON.stringify(commandType)}; known types: ${known.join(', ')}`);
+  }
+}
+
+/** The payload does not match the command type's schema; `issues` names each problem. */
+export class InvalidCommandPayloadError extends InvalidInputError {
+  override readonly code = 'invalid_command_payload';
+  constructor(readonly commandType: string, readonly issues: string[], options?: { cause?: unknown }) {
+    super(`payload of ${commandType} is invalid: ${issues.join('; ')}`, options);
+  }
+}
+
+/**
+ * Thrown by an aggregate's `decide` to refuse a command for a business reason ("a cancelled order
+ * cannot change status"). The command fails at once, without retries, and the reason is recorded
+ * as its outcome.
+ */
+export class DomainRejectionError extends EventStoreError {
+  override readonly code: string = 'domain';
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+  }
+}
