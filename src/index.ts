@@ -81,7 +81,7 @@ export type { AggregatePort, CommandPort, ProjectionPort } from './http/ports.ts
 export { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from './http/readiness.ts';
 export { Metrics, type CommandOutcomeEvent } from './observability/metrics.ts';
 export { systemStatus, type SystemStatus } from './observability/system-status.ts';
-export { ROLES, type RoleName } from './cli/role-names.ts';
-export { runRoles, runRolesUntilSignal, type RunningProcess } from './cli/run-roles.ts';
+export { ROLES, type RoleName } from './runtime/role-names.ts';
+export { runRoles, runRolesUntilSignal, type RunningProcess } from './runtime/run-roles.ts';
 export { verify, type VerifyOptions } from './verify/verify.ts';
 export { formatReport, type CheckResult, type VerifyReport, type Violation } from './verify/report.ts';

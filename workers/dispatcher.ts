@@ -1,8 +1,7 @@
 /**
- * The fan-out dispatcher process: one subscription on the event log, republishing each event to
- * `${NATS_PREFIX}.dispatch.<projection>` for every registered projection that handles its type.
- * SIGTERM: graceful stop, exit 0.
+ * `npm run dispatcher`: the dispatcher role, exactly as `eventstore dispatcher` runs it (the same code and defaults;
+ * arguments pass through, e.g. --config). Kept so a process can be started without the bin shim.
  */
-import { runRolesUntilSignal } from '../src/cli/run-roles.ts';
+import { main } from '../src/cli/main.ts';
 
-await runRolesUntilSignal(['dispatcher']);
+process.exitCode = await main(['dispatcher', ...process.argv.slice(2)]);

@@ -1,8 +1,7 @@
 /**
- * The outbox relay process: publishes committed events to `${NATS_PREFIX}.events` in commit order.
- * Run several: one is active, the others stand by and take over (see src/bus/relay.ts).
- * SIGTERM: graceful stop, exit 0.
+ * `npm run relay`: the relay role, exactly as `eventstore relay` runs it (the same code and defaults;
+ * arguments pass through, e.g. --config). Kept so a process can be started without the bin shim.
  */
-import { runRolesUntilSignal } from '../src/cli/run-roles.ts';
+import { main } from '../src/cli/main.ts';
 
-await runRolesUntilSignal(['relay']);
+process.exitCode = await main(['relay', ...process.argv.slice(2)]);

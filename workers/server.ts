@@ -1,7 +1,7 @@
 /**
- * The HTTP API process (`eventstore serve`): commands in, events and projections out, Bull Board,
- * /metrics, /docs. Stateless: run as many as needed behind a load balancer. SIGTERM: graceful stop.
+ * `npm run serve`: the HTTP API, exactly as `eventstore serve` runs it (the same code and defaults;
+ * arguments pass through, e.g. --config). Kept so a process can be started without the bin shim.
  */
-import { runRolesUntilSignal } from '../src/cli/run-roles.ts';
+import { main } from '../src/cli/main.ts';
 
-await runRolesUntilSignal(['server']);
+process.exitCode = await main(['serve', ...process.argv.slice(2)]);

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { findConfigIfAny, loadDeployment, type Deployment } from '../config/user-config.ts';
 import { InvalidInputError } from '../errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -30,12 +31,34 @@ export function helpOf(command: CliCommand): string {
     '',
     `  ${command.summary}`,
     ...(command.details?.length ? ['', ...command.details.map((line) => `  ${line}`)] : []),
+    '',
+    '  --config FILE: the config module (default: EVENTSTORE_CONFIG, else eventstore.config.{js,mjs,ts,mts} here)',
   ].join('\n');
 }
 
+/** The deployment the command's --config (or the default config module) describes. */
+export async function deploymentOf(values: Record<string, string | boolean | undefined>): Promise<Deployment> {
+  return loadDeployment({ path: typeof values.config === 'string' ? values.config : undefined });
+}
+
+/**
+ * The environment for commands that talk to a running server (send, status...): the config's
+ * settings where a config exists, else the environment alone.
+ */
+export async function settingsOf(values: Record<string, string | boolean | undefined>): Promise<Record<string, string | undefined>> {
+  const path = typeof values.config === 'string' ? values.config : process.env.EVENTSTORE_CONFIG || undefined;
+  return findConfigIfAny(path, process.cwd()) ? (await loadDeployment({ path })).env : process.env;
+}
+
+/** Options every subcommand takes. */
+export const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  config: { type: 'string' },
+} as const;
+
 export function parse(command: CliCommand, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: { ...command.options, ...COMMON_OPTIONS }, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

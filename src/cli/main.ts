@@ -1,6 +1,6 @@
 /**
- * `eventstore`: the command line of the event store (bin/eventstore runs this file through tsx).
- * Every subcommand has --help. Exit codes: 0 done, 1 failed, 2 wrong usage.
+ * `eventstore`: the command line of the event store (bin/eventstore.mjs calls main()). Every
+ * subcommand has --help and --config. Exit codes: 0 done, 1 failed, 2 wrong usage.
  */
 import { EventStoreError } from '../errors.ts';
 import { helpOf, parse, UsageError, type CliCommand } from './command.ts';
@@ -18,12 +18,18 @@ function overview(): string {
     '',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
-    'Configuration comes from the environment (DATABASE_URL, REDIS_URL, NATS_URL, API_TOKEN...: see README).',
+    'What runs comes from your config module (eventstore.config.js/.mjs/.ts here, EVENTSTORE_CONFIG, or --config);',
+    'settings from the environment (DATABASE_URL, REDIS_URL, NATS_URL, API_TOKEN...: docs/operations.md).',
+    'eventstore --version prints the version.',
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    console.log(await packageVersion());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
     return name ? 0 : 2;
@@ -51,4 +57,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -89,6 +89,12 @@ export async function migrate(databaseUrl: string, options: { dir?: string; proj
       await client.query(`CREATE TABLE IF NOT EXISTS projection_migrations (
         projection text NOT NULL, version int NOT NULL, name text NOT NULL, checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (projection, version))`);
+      // Created after sql/040_application_role.sql, so its default grants would let the services
+      // rewrite migration history: only the owner may.
+      await client.query(`DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'eventstore_app') THEN
+          REVOKE ALL ON projection_migrations FROM eventstore_app;
+        END IF; END $$`);
       for (const { owner, migrations } of owned) await applyPending(client, migrations, projectionHistory(owner), result);
     }
     return result;

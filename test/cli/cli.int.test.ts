@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROLES } from '../../src/cli/roles.ts';
+import { ROLES } from '../../src/runtime/roles.ts';
 import { waitUntil } from '../support/wait.ts';
 import { call, freePort, startSystem, type TestSystem } from '../http/support.ts';
 

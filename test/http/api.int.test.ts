@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { type EventBus } from '../../src/bus/event-bus.ts';
 import { createEventBus } from '../../src/bus/connect.ts';
-import { ROLES } from '../../src/cli/roles.ts';
+import { ROLES } from '../../src/runtime/roles.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { decodeOutcome, encodeCommand } from '../../src/envelope/codec.ts';
 import type { Projection } from '../../src/projections/projection.ts';

@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { createEventBus } from '../../src/bus/connect.ts';
-import type { RoleName } from '../../src/cli/roles.ts';
-import { runRoles, type RunningProcess } from '../../src/cli/run-roles.ts';
+import type { RoleName } from '../../src/runtime/roles.ts';
+import { runRoles, type RunningProcess } from '../../src/runtime/run-roles.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MigrationError } from '../../src/errors.ts';
 import { migrate } from '../../src/store/migrate.ts';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('migrate', () => {
@@ -40,5 +41,27 @@ describe('migrate', () => {
     await cp(fileURLToPath(new URL('../../sql/', import.meta.url)), dir, { recursive: true });
     await writeFile(join(dir, '001_event_store.sql'), '-- edited after the fact\n', { flag: 'a' });
     await assert.rejects(migrate(db.url, { dir }), (e: unknown) => e instanceof MigrationError && /was changed/.test(e.message));
+  });
+
+  it("applies each projection's own migrations with a history of their own, which the services cannot write", async () => {
+    const tickets = { name: 'tickets', migrations: [{ version: 1, name: 'tickets_view', sql: 'CREATE TABLE tickets_view (id text PRIMARY KEY)' }] };
+    const audit = { name: 'audit', migrations: [{ version: 1, name: 'audit_log', sql: 'CREATE TABLE audit_log (id text PRIMARY KEY)' }] };
+    const first = await migrate(db.url, { projections: [tickets, audit] });
+    assert.deepEqual(first.applied.filter((label) => label.startsWith('projection')), ['projection tickets: 001_tickets_view', 'projection audit: 001_audit_log']);
+    const second = await migrate(db.url, { projections: [tickets, { ...audit, migrations: [...audit.migrations, { version: 2, name: 'more', sql: 'ALTER TABLE audit_log ADD COLUMN at timestamptz' }] }] });
+    assert.deepEqual(second.applied, ['projection audit: 002_more'], 'numbered per projection: version 2 of audit, nothing of tickets');
+    await assert.rejects(
+      migrate(db.url, { projections: [{ ...tickets, migrations: [{ ...tickets.migrations[0]!, sql: 'CREATE TABLE tickets_view (id text)' }] }] }),
+      (e: unknown) => e instanceof MigrationError && /projection tickets: 001_tickets_view was changed/.test(e.message),
+    );
+    const app = new URL(db.url);
+    app.username = 'eventstore_app';
+    const client = new pg.Client({ connectionString: app.toString() });
+    await client.connect();
+    try {
+      await assert.rejects(client.query("DELETE FROM projection_migrations WHERE projection = 'tickets'"), /permission denied/);
+    } finally {
+      await client.end();
+    }
   });
 });

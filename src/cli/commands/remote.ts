@@ -2,7 +2,7 @@ import type { CommandOutcome } from '../../envelope/codec.ts';
 import type { EventView } from '../../http/event-view.ts';
 import type { SystemStatus } from '../../observability/system-status.ts';
 import { ApiClient } from '../api-client.ts';
-import { defineCommand, integerOption, requirePositional, UsageError, type CliCommand } from '../command.ts';
+import { defineCommand, integerOption, requirePositional, settingsOf, UsageError, type CliCommand } from '../command.ts';
 
 const REMOTE = 'Talks to the server at EVENTSTORE_URL (default http://HOST:PORT) with API_TOKEN as bearer token.';
 
@@ -44,7 +44,7 @@ export const remoteCommands: CliCommand[] = [
         ...(expectedVersion === undefined ? {} : { expectedVersion }),
         ...(values.wait || timeout ? { wait: timeout ?? true } : {}),
       };
-      const { body: answer } = await ApiClient.fromEnv().request<CommandOutcome | { commandId: string; status: 'queued' }>(
+      const { body: answer } = await ApiClient.fromEnv(await settingsOf(values)).request<CommandOutcome | { commandId: string; status: 'queued' }>(
         'POST',
         '/commands',
         body,
@@ -62,7 +62,7 @@ export const remoteCommands: CliCommand[] = [
     options: { 'from-version': { type: 'string' }, json: { type: 'boolean' } },
     run: async ({ positionals, values }) => {
       const aggregateId = requirePositional(positionals, 0, 'aggregateId');
-      const api = ApiClient.fromEnv();
+      const api = ApiClient.fromEnv(await settingsOf(values));
       let from: number | undefined = integerOption(values['from-version'], 'from-version', 1) ?? 1;
       let count = 0;
       while (from !== undefined) {
@@ -82,7 +82,7 @@ export const remoteCommands: CliCommand[] = [
     details: [REMOTE],
     options: { json: { type: 'boolean' } },
     run: async ({ values }) => {
-      const { body } = await ApiClient.fromEnv().request<SystemStatus>('GET', '/status');
+      const { body } = await ApiClient.fromEnv(await settingsOf(values)).request<SystemStatus>('GET', '/status');
       console.log(values.json ? JSON.stringify(body, null, 2) : formatStatus(body));
     },
   }),
@@ -92,9 +92,9 @@ export const remoteCommands: CliCommand[] = [
     usage: '<aggregateId>',
     details: ['An aggregate halts after a command failed for good when its failure policy is "halt".', REMOTE],
     options: {},
-    run: async ({ positionals }) => {
+    run: async ({ positionals, values }) => {
       const aggregateId = requirePositional(positionals, 0, 'aggregateId');
-      await ApiClient.fromEnv().request('POST', `/aggregates/${encodeURIComponent(aggregateId)}/resume`);
+      await ApiClient.fromEnv(await settingsOf(values)).request('POST', `/aggregates/${encodeURIComponent(aggregateId)}/resume`);
       console.log(`${aggregateId} resumed`);
     },
   }),

@@ -1,7 +1,9 @@
 import type { StartPosition } from '../../bus/start-position.ts';
+import type { Deployment } from '../../config/user-config.ts';
 import type { Projection } from '../../projections/projection.ts';
-import { projections } from '../../projections/registry.ts';
-import { defineCommand, integerOption, requirePositional, UsageError, type CliCommand } from '../command.ts';
+import { defineCommand, deploymentOf, integerOption, requirePositional, UsageError, type CliCommand } from '../command.ts';
+import { withConnections } from '../connections.ts';
+import { progressReporter } from '../progress.ts';
 
 const START_OPTIONS = {
   all: { type: 'boolean' },
@@ -24,14 +26,20 @@ export const replayCommands: CliCommand[] = [
       '--last-received: the last message, then nothing older',
       'Events at or before the projection\'s checkpoint are skipped (exactly once in effect), so a replay is',
       'safe while its projector runs; it fills in what the projection missed. To start the projection over,',
-      'use `eventstore rebuild`. Subscriptions: ' + [...projections.keys()].join(', ') + '.',
+      'use `eventstore rebuild`. Subscriptions: the projections of the config.',
     ],
     options: START_OPTIONS,
     run: async ({ positionals, values }) => {
-      const projection = projectionNamed(requirePositional(positionals, 0, 'subscription'));
+      const deployment = await deploymentOf(values);
+      const projection = projectionNamed(deployment, requirePositional(positionals, 0, 'subscription'));
       const startAt = startPositionOf(values);
-      const { replay } = await import('../../projections/replay.ts');
-      await replay(projection, startAt);
+      const { replayProjection } = await import('../../projections/replay.ts');
+      const progress = progressReporter(`replay ${projection.name}`);
+      const text = (t: { read: number; applied: number; invalid: number }) => `${t.read} read, ${t.applied} applied, ${t.invalid} refused as invalid`;
+      const totals = await withConnections(deployment, { name: 'replay', bus: true }, (pool, bus) =>
+        replayProjection(projection, { pool, bus: bus!, startAt, onProgress: (t) => progress.update(text(t)) }),
+      );
+      progress.done(text(totals));
     },
   }),
   defineCommand({
@@ -41,22 +49,32 @@ export const replayCommands: CliCommand[] = [
     details: [
       'Stop the projection\'s projectors first, and start them again afterwards: a live projector could move',
       'the checkpoint past events the rebuild has not applied yet. A crash leaves a consistent, partial view: run it again.',
-      'Projections: ' + [...projections.keys()].join(', ') + '.',
+      'Projections: those of the config.',
     ],
     options: { source: { type: 'string', default: 'store' } },
     run: async ({ positionals, values }) => {
-      const projection = projectionNamed(requirePositional(positionals, 0, 'projection'));
+      const deployment = await deploymentOf(values);
+      const projection = projectionNamed(deployment, requirePositional(positionals, 0, 'projection'));
       const source = values.source;
       if (source !== 'store' && source !== 'bus') throw new UsageError(`--source must be store or bus, got "${String(source)}"`);
-      const { rebuild } = await import('../../projections/replay.ts');
-      await rebuild(projection, source);
+      const { rebuildProjection } = await import('../../projections/rebuild.ts');
+      const progress = progressReporter(`rebuild ${projection.name} from ${source}`);
+      const result = await withConnections(deployment, { name: 'rebuild', bus: source === 'bus' }, (pool, bus) =>
+        rebuildProjection(projection, {
+          pool,
+          source,
+          ...(bus ? { bus } : {}),
+          onProgress: ({ events, skipped }) => progress.update(`${events} applied, ${skipped} skipped`),
+        }),
+      );
+      progress.done(`${result.events} applied, ${result.skipped} skipped`);
     },
   }),
 ];
 
-function projectionNamed(name: string): Projection {
-  const projection = projections.get(name);
-  if (!projection) throw new UsageError(`unknown subscription "${name}"; known: ${[...projections.keys()].join(', ')}`);
+export function projectionNamed(deployment: Deployment, name: string): Projection {
+  const projection = deployment.projections.get(name);
+  if (!projection) throw new UsageError(`unknown projection "${name}" in ${deployment.source}; known: ${[...deployment.projections.keys()].join(', ') || 'none'}`);
   return projection;
 }
 

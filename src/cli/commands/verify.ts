@@ -1,10 +1,8 @@
-import { createEventBus } from '../../bus/connect.ts';
-import { loadConfig } from '../../config/env.ts';
-import { projections } from '../../projections/registry.ts';
-import { createPool } from '../../store/pool.ts';
 import { formatReport } from '../../verify/report.ts';
 import { verify } from '../../verify/verify.ts';
-import { defineCommand, integerOption, UsageError, type CliCommand } from '../command.ts';
+import { defineCommand, deploymentOf, integerOption, type CliCommand } from '../command.ts';
+import { withConnections } from '../connections.ts';
+import { projectionNamed } from './replay.ts';
 
 export const verifyCommands: CliCommand[] = [
   defineCommand({
@@ -31,29 +29,20 @@ export const verifyCommands: CliCommand[] = [
       json: { type: 'boolean' },
     },
     run: async ({ values }) => {
-      const names = (values.projection as unknown as string[] | undefined) ?? (values['no-projections'] ? [] : [...projections.keys()]);
-      const chosen = names.map((name) => {
-        const projection = projections.get(name);
-        if (!projection) throw new UsageError(`no projection "${name}"; known: ${[...projections.keys()].join(', ')}`);
-        return projection;
-      });
-      const config = loadConfig();
-      const pool = createPool(config.databaseUrl, { max: 2, applicationName: 'eventstore-verify' });
-      const bus = values['no-log'] ? undefined : await createEventBus(config, { clientName: `${config.natsPrefix}-verify` });
-      try {
-        const report = await verify({
+      const deployment = await deploymentOf(values);
+      const names = (values.projection as unknown as string[] | undefined) ?? (values['no-projections'] ? [] : [...deployment.projections.keys()]);
+      const chosen = names.map((name) => projectionNamed(deployment, name));
+      const report = await withConnections(deployment, { name: 'verify', bus: !values['no-log'] }, (pool, bus) =>
+        verify({
           pool,
           ...(bus ? { bus } : {}),
           projections: chosen,
           requireLogCaughtUp: values['caught-up'] === true,
           maxExamples: integerOption(values['max-examples'], 'max-examples', 1) ?? 20,
-        });
-        console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-        return report.ok ? 0 : 1;
-      } finally {
-        await bus?.close();
-        await pool.end();
-      }
+        }),
+      );
+      console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      return report.ok ? 0 : 1;
     },
   }),
 ];

@@ -1,17 +1,30 @@
 import { loadConfig, redactUrl } from '../config/env.ts';
-import { exampleDomain } from '../../examples/orders/domain/index.ts';
+import { loadDeployment, resolveDeployment, type Deployment, type EventStoreConfig } from '../config/user-config.ts';
+import { ConfigError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { Metrics } from '../observability/metrics.ts';
-import { projections } from '../projections/registry.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 import { migrate } from '../store/migrate.ts';
 import { createPool } from '../store/pool.ts';
+import { ROLES } from './role-names.ts';
 import { startMetricsListener, startRole, type RoleName, type RunningRole } from './roles.ts';
 
+type Env = Record<string, string | undefined>;
+
 export interface RunRolesOptions {
+  /**
+   * What to run: a config as an eventstore.config module exports it, or a deployment already
+   * resolved from one. Default: the config module found as the CLI finds it (EVENTSTORE_CONFIG,
+   * else eventstore.config.* in the working directory).
+   */
+  config?: EventStoreConfig;
+  deployment?: Deployment;
   /** Bring the database up to date first (the main job does; a deployment runs `migrate` once). */
   migrate?: boolean;
-  env?: Record<string, string | undefined>;
+  /** The environment the settings are read from (default process.env); the config's settings fill its gaps. */
+  env?: Env;
+  /** Run the projector role for these projections only (default: every projection of the config). */
+  projections?: readonly string[];
 }
 
 export interface RunningProcess {
@@ -26,7 +39,9 @@ export interface RunningProcess {
  * stops taking commands, workers finish the running ones, then the relay and the consumers stop.
  */
 export async function runRoles(names: readonly RoleName[], options: RunRolesOptions = {}): Promise<RunningProcess> {
-  const env = options.env ?? process.env;
+  const deployment = await deploymentOf(options);
+  const { env, registry } = deployment;
+  const projections = chosenProjections(deployment, options.projections);
   const config = loadConfig(env);
   const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel });
   if (options.migrate) {
@@ -38,7 +53,7 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
     applicationName: `eventstore-${names.join('-')}`,
     onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
-  const ctx = { config, logger, pool, metrics: new Metrics(), registry: exampleDomain, projections, env };
+  const ctx = { config, logger, pool, metrics: new Metrics(), registry, projections, env };
   const order: RoleName[] = ['projector', 'dispatcher', 'relay', 'worker', 'server'];
   const roles: RunningRole[] = [];
   let stopped: Promise<void> | undefined;
@@ -59,8 +74,29 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
     await stop();
     throw error;
   }
-  logger.info({ roles: roles.map((role) => role.name) }, 'started');
+  logger.info({ roles: roles.map((role) => role.name), config: deployment.source }, 'started');
   return { roles, stop };
+}
+
+/**
+ * The event store in this process: every role (or the chosen ones) of a deployment of the given
+ * config, until stop() is called. What `eventstore start` runs, as a library call.
+ */
+export function startEventStore(options: RunRolesOptions & { roles?: readonly RoleName[] } = {}): Promise<RunningProcess> {
+  return runRoles(options.roles ?? ROLES, options);
+}
+
+function chosenProjections(deployment: Deployment, names: readonly string[] | undefined): Deployment['projections'] {
+  if (!names || names.length === 0) return deployment.projections;
+  const unknown = names.filter((name) => !deployment.projections.has(name));
+  if (unknown.length > 0) throw new ConfigError([`no projection ${unknown.join(', ')} in ${deployment.source}; known: ${[...deployment.projections.keys()].join(', ') || 'none'}`]);
+  return new Map(names.map((name) => [name, deployment.projections.get(name)!]));
+}
+
+function deploymentOf(options: RunRolesOptions): Promise<Deployment> | Deployment {
+  if (options.deployment) return options.deployment;
+  if (options.config) return resolveDeployment(options.config, 'inline', options.env ?? process.env);
+  return loadDeployment({ env: options.env ?? process.env });
 }
 
 /**

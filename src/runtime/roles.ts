@@ -11,6 +11,7 @@ import { CommandWorker, type OutcomeEvent } from '../commands/worker/command-wor
 import type { CommandRegistry } from '../commands/domain/registry.ts';
 import { loadWorkerSettings } from '../commands/worker/worker-settings.ts';
 import type { Config } from '../config/env.ts';
+import { ConfigError } from '../errors.ts';
 import { aggregateReader } from '../http/aggregate-reader.ts';
 import { natsProbe, postgresProbe, redisProbe } from '../http/readiness.ts';
 import { buildServer, listen } from '../http/server.ts';
@@ -133,8 +134,9 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
 export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
   const { config } = ctx;
   const log = ctx.logger.child({ role: 'worker' });
+  const settings = loadWorkerSettings(ctx.env);
   const worker = new CommandWorker({
-    ...loadWorkerSettings(ctx.env),
+    ...settings,
     redisUrl: config.redisUrl,
     queueName: config.queueName,
     prefix: config.redisPrefix,
@@ -154,6 +156,7 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
     );
   });
   await worker.start();
+  log.info({ queue: config.queueName, prefix: config.redisPrefix, concurrency: settings.concurrency }, 'command worker started');
   return { name: 'worker', stop: () => worker.close() };
 }
 
@@ -178,14 +181,19 @@ export async function startDispatcher(ctx: RoleContext): Promise<RunningRole> {
   });
 }
 
-/** Keeps one projection up to date from the dispatcher's channel for it (its event types only). */
+/**
+ * Keeps one projection up to date: from the dispatcher's channel for it (its event types only), or
+ * with PROJECTOR_SOURCE=log from the event log itself (no dispatcher needed; other types skipped).
+ */
 export async function startProjector(ctx: RoleContext, projection: Projection): Promise<RunningRole> {
+  const source = ctx.env.PROJECTOR_SOURCE || 'dispatcher';
+  if (source !== 'dispatcher' && source !== 'log') throw new ConfigError([`PROJECTOR_SOURCE must be dispatcher or log, got "${source}"`]);
   return withBus(ctx, `projector-${projection.name}`, async (bus) => {
     const projector = new Projector({
       projection,
       bus,
       pool: ctx.pool,
-      subject: bus.subjects.dispatch(projection.name),
+      subject: source === 'log' ? bus.subjects.events : bus.subjects.dispatch(projection.name),
       logger: ctx.logger.child({ role: 'projector', projection: projection.name }),
     });
     await projector.start();
