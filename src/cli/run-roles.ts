@@ -1,4 +1,4 @@
-import { loadConfig, redactUrl } from '../config/env.ts';
+import { apiAuth, loadConfig, redactUrl } from '../config/env.ts';
 import { exampleDomain } from '../../examples/orders/domain/index.ts';
 import { createLogger } from '../logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -59,7 +59,8 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
     await stop();
     throw error;
   }
-  logger.info({ roles: roles.map((role) => role.name) }, 'started');
+  const listening = roles.some((role) => role.url !== undefined);
+  logger.info({ roles: roles.map((role) => role.name), ...(listening ? { apiAuth: apiAuth(config) } : {}) }, 'started');
   return { roles, stop };
 }
 
