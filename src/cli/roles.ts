@@ -18,6 +18,7 @@ import { serveMetrics } from '../observability/metrics-listener.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { systemStatus } from '../observability/system-status.ts';
 import { logConnectionErrors, type Logger } from '../logger.ts';
+import { warnOnRedisMemoryPolicy } from '../observability/redis-memory-policy.ts';
 import { getOrder } from '../../examples/orders/orders-projection.ts';
 import type { Projection } from '../projections/projection.ts';
 import { Projector, subscriptionLag } from '../projections/projector.ts';
@@ -70,10 +71,11 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
   const { config, pool } = ctx;
   const log = ctx.logger.child({ role: 'server' });
   const redis = { redisUrl: config.redisUrl, queueName: config.queueName, prefix: config.redisPrefix };
-  const commands = new CommandClient({ ...redis, registry: ctx.registry, pool, maxCommandBytes: config.maxCommandBytes, logger: log });
+  const commands = new CommandClient({ ...redis, registry: ctx.registry, pool, maxCommandBytes: config.maxCommandBytes, jobs: config.jobs, logger: log });
   const queue = new Queue(config.queueName, { connection: { url: config.redisUrl }, prefix: config.redisPrefix });
   // Without a listener BullMQ prints its errors with console.error, a refused password included.
   queue.on('error', logConnectionErrors(log, 'redis (bull board queue)'));
+  void warnOnRedisMemoryPolicy(config.redisUrl, log);
   const store = new EventStore(pool, { maxEventBytes: config.maxEventBytes });
   const status = systemStatus({
     queue,
@@ -147,6 +149,7 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
     maxEventBytes: config.maxEventBytes,
   });
   worker.on('error', () => {}); // logged by the worker; the process keeps running through outages
+  void warnOnRedisMemoryPolicy(config.redisUrl, log);
   ctx.metrics.observeWorker(worker);
   worker.on('outcome', (outcome: OutcomeEvent) => {
     const { commandId, commandType, aggregateId, correlationId, status, code, reason, version, durationMs, attempts } = outcome;

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../reliability/support/servers.ts';
-import { uniqueName } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
 import { ownNats, ownRedis, type OwnServer } from './support/own-servers.ts';
+import { runRole, type RoleProcess } from './support/role-process.ts';
 
 /**
  * Wrong passwords for Redis, NATS and PostgreSQL, as in a password rotation or a typo: each role
@@ -18,41 +17,8 @@ const RIGHT = { redis: 's3cret-redis', nats: 's3cret-nats' };
 // exist is refused all the same, and its URL carries a password that must not be shown.
 const POSTGRES_URL = `postgres://nobody:${WRONG.postgres}@127.0.0.1:5432/x`;
 
-interface RoleProcess {
-  lines(): string[];
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
-
-function runRole(command: string, env: Record<string, string>): RoleProcess {
-  let output = '';
-  const child = spawn(process.execPath, ['bin/eventstore.mjs', command], {
-    env: { ...process.env, API_TOKEN: undefined, API_AUTH: undefined, LOG_LEVEL: 'trace', REDIS_PREFIX: uniqueName('secrets'), QUEUE_NAME: uniqueName('q'), NATS_PREFIX: uniqueName('secrets'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    lines: () => output.split('\n').filter((line) => line.trim() !== ''),
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 /** Logged lines (JSON with a level) whose error says `text`. */
-const logged = (role: RoleProcess, text: string) =>
-  role.lines().filter((line) => {
-    try {
-      const entry = JSON.parse(line) as { level?: unknown; err?: { message?: string } };
-      return typeof entry.level === 'number' && (entry.err?.message ?? '').includes(text);
-    } catch {
-      return false;
-    }
-  });
+const logged = (role: RoleProcess, text: string) => role.logged((entry) => (entry.err?.message ?? '').includes(text));
 
 describe('wrong passwords never reach the log', () => {
   let redis: OwnServer;
