@@ -11,7 +11,8 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, createInbox, headers, nanos, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, logConnectionErrors, type Logger } from '../logger.ts';
+import { natsConnectionOptions } from './nats-url.ts';
 import { DurableConflictError, HistoryReadError, PublishError, UnknownChannelError, validateBusName, WrongLastSequenceError } from './errors.ts';
 import {
   busSubjects,
@@ -70,6 +71,7 @@ export class JetStreamBus implements EventBus {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly subscriptions = new Set<BusSubscription>();
   private readonly log: Logger;
+  private readonly logError: (error: unknown) => void;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -80,6 +82,7 @@ export class JetStreamBus implements EventBus {
     this.subjects = busSubjects(options.prefix);
     this.js = jetstream(nc);
     this.log = options.logger ?? createLogger({ name: `bus:${options.name}` });
+    this.logError = logConnectionErrors(this.log, 'nats');
     void this.watchConnection();
   }
 
@@ -96,6 +99,8 @@ export class JetStreamBus implements EventBus {
       } else if (status.type === 'reconnect') {
         this.log.info('reconnected to NATS');
         this.failPending('reconnected to NATS: the outcome of this publish is unknown');
+      } else if (status.type === 'error') {
+        this.logError(status.error); // e.g. the server refusing the credentials on a reconnect
       }
     }
   }
@@ -117,7 +122,7 @@ export class JetStreamBus implements EventBus {
   static async connect(options: JetStreamBusOptions): Promise<JetStreamBus> {
     validateBusName('NATS prefix', options.prefix);
     const nc = await connect({
-      servers: options.url,
+      ...natsConnectionOptions(options.url),
       name: options.name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import stanClient, { type Message, type Stan, type Subscription, type SubscriptionOptions } from 'node-nats-streaming';
-import { createLogger, type Logger } from '../logger.ts';
+import { createLogger, logConnectionErrors, type Logger } from '../logger.ts';
 import { PublishError, validateBusName } from './errors.ts';
 import {
   busSubjects,
@@ -248,7 +248,7 @@ export class StanBus implements EventBus {
   }
 
   private watch(stan: Stan): void {
-    stan.on('error', (error: Error) => this.log.warn({ err: error }, 'NATS Streaming error'));
+    stan.on('error', logConnectionErrors(this.log, 'nats streaming'));
     // The NATS reconnect does not bring the STAN session back: build a new one.
     stan.on('connection_lost', (error: Error) => {
       this.log.warn({ err: error }, 'NATS Streaming connection lost; reconnecting');
@@ -299,8 +299,23 @@ function openStan(options: StanBusOptions): Promise<Stan> {
       maxReconnectAttempts: -1,
       maxPubAcksInflight: options.publishWindow ?? 2000,
     });
-    stan.once('connect', () => resolve(stan));
-    stan.once('error', reject);
+    let connected = false;
+    stan.once('connect', () => {
+      connected = true;
+      resolve(stan);
+    });
+    // A client refused at connect (wrong credentials, no server) is dropped: the caller logs why.
+    // Errors after the connect go to the listener watch() adds.
+    stan.once('error', (error: Error) => {
+      if (connected) return;
+      stan.on('error', () => {});
+      try {
+        stan.close();
+      } catch {
+        // never connected: nothing to close
+      }
+      reject(error);
+    });
   });
 }
 

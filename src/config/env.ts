@@ -1,4 +1,6 @@
+import { DEFAULT_JOB_RETENTION as KEEP, type CommandJobOptions } from '../commands/gate/job-options.ts';
 import { ConfigError } from '../errors.ts';
+import { isLoopback } from '../http/auth.ts';
 
 /**
  * Everything a process needs to know, read once from the environment at start and validated as a
@@ -24,9 +26,12 @@ export interface Config {
   maxEventBytes: number;
   /** Largest command payload the client accepts, in bytes. */
   maxCommandBytes: number;
+  /** How long, and how many, finished commands BullMQ keeps in Redis (see job-options.ts). */
+  jobs: CommandJobOptions;
   http: {
     host: string;
     port: number;
+    /** Undefined: no auth, which needs API_AUTH=none or a loopback HOST (see apiAuth). */
     apiToken: string | undefined;
     /** Bull Board's actions (retry, promote, clean...) are off unless an operator turns them on. */
     bullBoardActions: boolean;
@@ -66,10 +71,16 @@ export function loadConfig(env: Env = process.env): Config {
     natsPrefix: read.name('NATS_PREFIX', 'eventstore'),
     maxEventBytes: read.integer('MAX_EVENT_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
     maxCommandBytes: read.integer('MAX_COMMAND_BYTES', 1024 * 1024, 1, 64 * 1024 * 1024),
+    jobs: {
+      keepCompleted: read.integer('COMPLETED_COMMANDS_KEEP', KEEP.keepCompleted, 1, 10_000_000),
+      keepCompletedSeconds: read.integer('COMPLETED_COMMANDS_KEEP_SECONDS', KEEP.keepCompletedSeconds, 1, 365 * 24 * 3600),
+      keepFailed: read.integer('FAILED_COMMANDS_KEEP', KEEP.keepFailed, 1, 10_000_000),
+      keepFailedSeconds: read.integer('FAILED_COMMANDS_KEEP_SECONDS', KEEP.keepFailedSeconds, 1, 365 * 24 * 3600),
+    },
     http: {
       host: env.HOST || '127.0.0.1',
       port: read.integer('PORT', 3000, 0, 65535),
-      apiToken: env.API_TOKEN || undefined,
+      apiToken: apiToken(env, problems),
       bullBoardActions: read.oneOf('BULL_BOARD_ACTIONS', 'off', ['on', 'off'] as const) === 'on',
       metricsPort: read.integer('METRICS_PORT', 0, 0, 65535),
     },
@@ -84,6 +95,45 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * API_TOKEN, checked so that no setting turns auth off by accident: a set but empty token (often
+ * `API_TOKEN=${API_TOKEN}` in a compose file with the variable missing) and a token with
+ * whitespace (a header can never carry it, so nothing would ever match) stop the process. Running
+ * without a token needs API_AUTH=none, except on a loopback HOST (the local quick start), where
+ * only this machine can reach the API. Problems never show the token.
+ */
+function apiToken(env: Env, problems: string[]): string | undefined {
+  const token = env.API_TOKEN;
+  const auth = env.API_AUTH;
+  const host = env.HOST || '127.0.0.1';
+  if (auth !== undefined && auth !== 'none' && auth !== 'token') {
+    problems.push(`API_AUTH must be "token" (the default: API_TOKEN required) or "none" (no auth), got "${auth}"`);
+  }
+  if (token === undefined) {
+    if (auth === 'token') problems.push('API_AUTH=token needs API_TOKEN');
+    else if (auth !== 'none' && !isLoopback(host)) {
+      problems.push(`API_TOKEN is not set and HOST=${host} is not a loopback address: set API_TOKEN, or API_AUTH=none to run the API without auth`);
+    }
+    return undefined;
+  }
+  if (token === '') {
+    problems.push('API_TOKEN is set but empty: give it a token, or unset it (and set API_AUTH=none) to run without auth');
+  } else if (/\s/.test(token)) {
+    const at = token.search(/\s/);
+    problems.push(`API_TOKEN contains whitespace (at character ${at + 1} of ${token.length}): a bearer token cannot carry it, so no request would ever match`);
+  }
+  if (auth === 'none') problems.push('API_AUTH=none and API_TOKEN are both set: choose one');
+  return token === '' ? undefined : token;
+}
+
+/** How the API authenticates, in words for the start-up log. */
+export function apiAuth(config: Config): string {
+  if (config.http.apiToken) return 'bearer token (API_TOKEN)';
+  return isLoopback(config.http.host)
+    ? `none: no API_TOKEN, and HOST=${config.http.host} is reachable from this machine only`
+    : 'none (API_AUTH=none)';
 }
 
 /** A URL with its password replaced, for logs and error messages. */

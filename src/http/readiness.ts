@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
+import { natsConnectionOptions } from '../bus/nats-url.ts';
+import { createLogger, logConnectionErrors, type Logger } from '../logger.ts';
 import type { Queryable } from '../store/event-store.ts';
 
 /** One dependency /readyz asks: `check` resolves when it answers, and rejects with why not. */
@@ -40,7 +42,7 @@ export function postgresProbe(pool: Queryable): ReadinessProbe {
  * A Redis connection of its own with the offline queue off: while Redis is down a PING fails at
  * once instead of waiting in a queue, and the client keeps reconnecting in the background.
  */
-export function redisProbe(url: string): ReadinessProbe {
+export function redisProbe(url: string, logger: Logger = createLogger({ name: 'readiness' })): ReadinessProbe {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -48,8 +50,12 @@ export function redisProbe(url: string): ReadinessProbe {
     retryStrategy: () => 1_000,
   });
   let lastError: Error | undefined;
-  // The probe reports the error; logging every reconnect attempt adds nothing.
-  redis.on('error', (error: Error) => (lastError = error));
+  // The probe reports the error; the log gets it once in a while, not at every reconnect attempt.
+  const log = logConnectionErrors(logger, 'redis (readiness probe)');
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    log(error);
+  });
   return {
     name: 'redis',
     check: async () => {
@@ -69,11 +75,13 @@ export function redisProbe(url: string): ReadinessProbe {
  * NATS answers when a round trip (PING/PONG) completes. The connection is made on first use and
  * made again after it closed, so the server starts even while NATS is down.
  */
-export function natsProbe(url: string): ReadinessProbe {
+export function natsProbe(url: string, logger: Logger = createLogger({ name: 'readiness' })): ReadinessProbe {
   let connection: Promise<NatsConnection> | undefined;
+  const log = logConnectionErrors(logger, 'nats (readiness probe)');
   const connected = () => {
-    connection ??= connectNats({ servers: url, name: 'eventstore-readiness', timeout: PROBE_TIMEOUT_MS }).catch((error) => {
+    connection ??= connectNats({ ...natsConnectionOptions(url), name: 'eventstore-readiness', timeout: PROBE_TIMEOUT_MS }).catch((error) => {
       connection = undefined;
+      log(error);
       throw error;
     });
     return connection;

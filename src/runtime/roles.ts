@@ -18,7 +18,8 @@ import { buildServer, listen } from '../http/server.ts';
 import { serveMetrics } from '../observability/metrics-listener.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { systemStatus } from '../observability/system-status.ts';
-import type { Logger } from '../logger.ts';
+import { logConnectionErrors, type Logger } from '../logger.ts';
+import { warnOnRedisMemoryPolicy } from '../observability/redis-memory-policy.ts';
 import { getOrder } from '../../examples/orders/orders-projection.ts';
 import type { Projection } from '../projections/projection.ts';
 import { Projector, subscriptionLag } from '../projections/projector.ts';
@@ -69,9 +70,13 @@ const SHUTDOWN_GRACE_MS = 5_000;
 
 export async function startServer(ctx: RoleContext): Promise<RunningRole> {
   const { config, pool } = ctx;
+  const log = ctx.logger.child({ role: 'server' });
   const redis = { redisUrl: config.redisUrl, queueName: config.queueName, prefix: config.redisPrefix };
-  const commands = new CommandClient({ ...redis, registry: ctx.registry, pool, maxCommandBytes: config.maxCommandBytes });
+  const commands = new CommandClient({ ...redis, registry: ctx.registry, pool, maxCommandBytes: config.maxCommandBytes, jobs: config.jobs, logger: log });
   const queue = new Queue(config.queueName, { connection: { url: config.redisUrl }, prefix: config.redisPrefix });
+  // Without a listener BullMQ prints its errors with console.error, a refused password included.
+  queue.on('error', logConnectionErrors(log, 'redis (bull board queue)'));
+  void warnOnRedisMemoryPolicy(config.redisUrl, log);
   const store = new EventStore(pool, { maxEventBytes: config.maxEventBytes });
   const status = systemStatus({
     queue,
@@ -97,11 +102,11 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
   ctx.metrics.observeStatus(status);
   const probes = [
     postgresProbe(pool),
-    redisProbe(config.redisUrl),
-    natsProbe(config.eventBus === 'stan' ? config.stan.url! : config.natsUrl),
+    redisProbe(config.redisUrl, log),
+    natsProbe(config.eventBus === 'stan' ? config.stan.url! : config.natsUrl, log),
   ];
   const app = await buildServer({
-    logger: ctx.logger.child({ role: 'server' }),
+    logger: log,
     apiToken: config.http.apiToken,
     maxCommandBytes: config.maxCommandBytes,
     bullBoardActions: config.http.bullBoardActions,
@@ -146,6 +151,7 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
     maxEventBytes: config.maxEventBytes,
   });
   worker.on('error', () => {}); // logged by the worker; the process keeps running through outages
+  void warnOnRedisMemoryPolicy(config.redisUrl, log);
   ctx.metrics.observeWorker(worker);
   worker.on('outcome', (outcome: OutcomeEvent) => {
     const { commandId, commandType, aggregateId, correlationId, status, code, reason, version, durationMs, attempts } = outcome;

@@ -1,4 +1,4 @@
-import { loadConfig, redactUrl } from '../config/env.ts';
+import { apiAuth, loadConfig, redactUrl } from '../config/env.ts';
 import { loadDeployment, resolveDeployment, type Deployment, type EventStoreConfig } from '../config/user-config.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
@@ -74,7 +74,8 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
     await stop();
     throw error;
   }
-  logger.info({ roles: roles.map((role) => role.name), config: deployment.source }, 'started');
+  const listening = roles.some((role) => role.url !== undefined);
+  logger.info({ roles: roles.map((role) => role.name), config: deployment.source, ...(listening ? { apiAuth: apiAuth(config) } : {}) }, 'started');
   return { roles, stop };
 }
 

@@ -10,6 +10,7 @@ import { CommandGate, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
 import { outcomeFromRecord, parseRejection } from './outcome.ts';
 import type { CommandRegistry } from '../domain/registry.ts';
+import { createLogger, logConnectionErrors, type Logger } from '../../logger.ts';
 
 export interface CommandClientOptions {
   redisUrl: string;
@@ -24,6 +25,8 @@ export interface CommandClientOptions {
   jobs?: CommandJobOptions;
   /** See GateOptions.parkMs; must be the same for every client and worker of a queue. */
   parkMs?: number;
+  /** Where connection errors go (Redis refusing the password, Redis away). */
+  logger?: Logger;
 }
 
 export type CommandState = 'queued' | 'waiting' | 'active' | 'retrying' | 'completed' | 'failed';
@@ -58,13 +61,16 @@ export class CommandClient {
   private readonly jobOptions;
   private events: Promise<QueueEvents> | undefined;
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly log: Logger;
 
   constructor(private readonly options: CommandClientOptions) {
+    this.log = options.logger ?? createLogger({ name: 'command-client' });
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
-    // ioredis reconnects by itself; while Redis is away, calls fail and their callers get the error.
-    this.redis.on('error', () => {});
-    this.queue.on('error', () => {});
+    // ioredis reconnects by itself; while Redis is away, calls fail and their callers get the
+    // error. The listeners log it once in a while (credentials redacted).
+    this.redis.on('error', logConnectionErrors(this.log, 'redis (command gate)'));
+    this.queue.on('error', logConnectionErrors(this.log, 'redis (command queue)'));
     this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
     this.store = new EventStore(options.pool);
     this.maxCommandBytes = options.maxCommandBytes ?? 1024 * 1024;
@@ -219,7 +225,8 @@ export class CommandClient {
       const events = new QueueEvents(this.options.queueName, { connection: { url: this.options.redisUrl }, prefix: this.options.prefix });
       events.on('completed', ({ jobId, returnvalue }) => void this.settle(jobId, returnvalue, undefined));
       events.on('failed', ({ jobId, failedReason }) => void this.settle(jobId, undefined, failedReason));
-      events.on('error', () => {}); // reconnects by itself; waiters time out if events are lost
+      // Reconnects by itself; waiters time out if events are lost.
+      events.on('error', logConnectionErrors(this.log, 'redis (command outcomes)'));
       await events.waitUntilReady();
       return events;
     })();

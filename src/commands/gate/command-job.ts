@@ -34,6 +34,21 @@ const COMMAND_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 const METADATA_ID_MAX = 200;
 
 /**
+ * Bounds of a command's metadata. It travels with every job and is copied into every event the
+ * command causes, so it is small by design: ids and a few tags, not data (that is the payload's).
+ */
+export const METADATA_LIMITS = {
+  /** Entries of metadata.extra. */
+  extraKeys: 32,
+  /** UTF-8 bytes of one metadata.extra key. */
+  keyBytes: 128,
+  /** UTF-8 bytes of one metadata.extra value. */
+  valueBytes: 1024,
+  /** UTF-8 bytes of the whole metadata as JSON. */
+  totalBytes: 8 * 1024,
+} as const;
+
+/**
  * The command id is the BullMQ job id, and BullMQ keeps a job at `<prefix>:<queue>:<job id>`, next
  * to the queue's own keys (`<prefix>:<queue>:active`, `:meta`, `:events`...). A command id equal to
  * one of those names would turn a queue key into a job hash and stop the whole queue. The list
@@ -58,8 +73,10 @@ export function toCommandJob(command: SendCommand, registry: CommandRegistry, ma
   validateCommandId(commandId);
   const { aggregate, payload } = registry.validate(command.type, command.payload);
   validateAggregateId(command.aggregateId);
-  const size = Buffer.byteLength(JSON.stringify(payload) ?? '');
-  if (size > maxCommandBytes) throw new PayloadTooLargeError(`payload of ${command.type}`, size, maxCommandBytes);
+  const metadata = validateMetadata(command.metadata ?? {});
+  // Metadata counts: it is queued with the payload, and copied into every event the command causes.
+  const size = Buffer.byteLength(JSON.stringify(payload) ?? '') + Buffer.byteLength(JSON.stringify(metadata));
+  if (size > maxCommandBytes) throw new PayloadTooLargeError(`payload and metadata of ${command.type}`, size, maxCommandBytes);
   validateExpectedVersion(command.expectedVersion);
   return {
     commandId,
@@ -68,7 +85,7 @@ export function toCommandJob(command: SendCommand, registry: CommandRegistry, ma
     aggregateType: aggregate.type,
     payload,
     ...(command.expectedVersion === undefined ? {} : { expectedVersion: command.expectedVersion }),
-    metadata: validateMetadata(command.metadata ?? {}),
+    metadata,
     issuedAt: new Date().toISOString(),
   };
 }
@@ -119,8 +136,29 @@ function validateMetadata(metadata: unknown): EventMetadata {
       throw new InvalidCommandError(`metadata.${name} must be a string of at most ${METADATA_ID_MAX} characters`);
     }
   }
-  if (extra !== undefined && (extra === null || typeof extra !== 'object' || Object.values(extra).some((v) => typeof v !== 'string'))) {
-    throw new InvalidCommandError('metadata.extra must map strings to strings');
+  if (extra !== undefined) validateExtra(extra);
+  const validated = { ...(correlationId ? { correlationId } : {}), ...(causationId ? { causationId } : {}), ...(extra ? { extra } : {}) };
+  const bytes = Buffer.byteLength(JSON.stringify(validated));
+  if (bytes > METADATA_LIMITS.totalBytes) {
+    throw new InvalidCommandError(`metadata is ${bytes} bytes as JSON, over the limit of ${METADATA_LIMITS.totalBytes} bytes`);
   }
-  return { ...(correlationId ? { correlationId } : {}), ...(causationId ? { causationId } : {}), ...(extra ? { extra } : {}) };
+  return validated;
+}
+
+function validateExtra(extra: unknown): asserts extra is Record<string, string> {
+  if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) throw new InvalidCommandError('metadata.extra must map strings to strings');
+  const entries = Object.entries(extra);
+  if (entries.length > METADATA_LIMITS.extraKeys) {
+    throw new InvalidCommandError(`metadata.extra has ${entries.length} keys, over the limit of ${METADATA_LIMITS.extraKeys}`);
+  }
+  for (const [key, value] of entries) {
+    const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}...` : key);
+    if (typeof value !== 'string') throw new InvalidCommandError(`metadata.extra must map strings to strings; ${shown} is ${value === null ? 'null' : typeof value}`);
+    if (Buffer.byteLength(key) > METADATA_LIMITS.keyBytes) {
+      throw new InvalidCommandError(`metadata.extra key ${shown} is ${Buffer.byteLength(key)} bytes, over the limit of ${METADATA_LIMITS.keyBytes}`);
+    }
+    if (Buffer.byteLength(value) > METADATA_LIMITS.valueBytes) {
+      throw new InvalidCommandError(`metadata.extra[${shown}] is ${Buffer.byteLength(value)} bytes, over the limit of ${METADATA_LIMITS.valueBytes}`);
+    }
+  }
 }

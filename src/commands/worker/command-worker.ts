@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, Worker, Queue, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CommandOutcome } from '../../envelope/codec.ts';
-import type { Logger } from '../../logger.ts';
+import { createLogger, logConnectionErrors, type Logger } from '../../logger.ts';
 import { validateAggregateId } from '../../store/validation.ts';
 import { CommandExecutor, CommandRejected } from './command-executor.ts';
 import { parseCommandJob, type CommandJobData } from '../gate/command-job.ts';
@@ -88,9 +88,11 @@ export class CommandWorker extends EventEmitter {
   private readonly executor: CommandExecutor;
   private readonly reconciler: GateReconciler;
   private readonly advancing = new Set<Promise<void>>();
+  private readonly log: Logger;
 
   constructor(private readonly options: CommandWorkerOptions) {
     super();
+    this.log = options.logger ?? createLogger({ name: 'command-worker' });
     this.queue = new Queue(options.queueName, { connection: { url: options.redisUrl }, prefix: options.prefix });
     this.redis = new Redis(options.redisUrl);
     this.gate = new CommandGate(this.redis, { prefix: options.prefix, queueName: options.queueName, parkMs: options.parkMs });
@@ -100,8 +102,8 @@ export class CommandWorker extends EventEmitter {
       staleMs: options.reconcileAfterMs ?? 10_000,
       onError: (error) => this.fail('reconciler', error),
     });
-    this.queue.on('error', (error) => this.fail('queue', error));
-    this.redis.on('error', (error) => this.options.logger?.warn({ err: error }, 'gate connection error'));
+    this.queue.on('error', this.connectionError('redis (command queue)'));
+    this.redis.on('error', logConnectionErrors(this.log, 'redis (command gate)'));
   }
 
   async start(): Promise<void> {
@@ -116,7 +118,7 @@ export class CommandWorker extends EventEmitter {
       autorun: false,
     });
     worker.on('failed', (job, error) => job && this.onFailed(job, error));
-    worker.on('error', (error) => this.fail('worker', error));
+    worker.on('error', this.connectionError('redis (bullmq worker)'));
     this.worker = worker;
     void worker.run().catch((error) => this.fail('worker', error));
     await worker.waitUntilReady();
@@ -195,7 +197,7 @@ export class CommandWorker extends EventEmitter {
         startedAt: job.processedOn ?? now, finishedAt: now, durationMs: now - (job.processedOn ?? now), attempts: job.attemptsMade, conflicts: 0, ranWith: job.id!,
         correlationId: correlationIdOf(job.data),
       } satisfies OutcomeEvent);
-      this.options.logger?.warn({ commandId: job.id, commandType: job.name, aggregateId, correlationId: correlationIdOf(job.data), reason: error.message }, 'command failed for good');
+      this.log.warn({ commandId: job.id, commandType: job.name, aggregateId, correlationId: correlationIdOf(job.data), reason: error.message }, 'command failed for good');
     }
     if (aggregateId === undefined) return; // never admitted to a gate
     const policy = this.options.registry.aggregate(job.data?.aggregateType)?.failurePolicy ?? 'continue';
@@ -212,8 +214,20 @@ export class CommandWorker extends EventEmitter {
   }
 
   private fail(where: string, error: unknown): void {
-    this.options.logger?.error({ err: error, where }, 'command worker error');
+    this.log.error({ err: error, where }, 'command worker error');
     if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /**
+   * BullMQ's errors are mostly its connections failing (Redis away, a refused password), once a
+   * second while it reconnects: logged at most every 30 s per message, and still emitted.
+   */
+  private connectionError(connection: string): (error: unknown) => void {
+    const log = logConnectionErrors(this.log, connection);
+    return (error) => {
+      log(error);
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    };
   }
 }
 
