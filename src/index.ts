@@ -1,7 +1,20 @@
 /**
- * The public API. Anything not exported here is internal and may change without notice.
+ * The public API (`nats-eventstore`). Anything not exported here is internal and may change
+ * without notice. Producers that only send commands import `nats-eventstore/client`; domain tests
+ * import `nats-eventstore/testing`.
  */
 export { loadConfig, redactUrl, type Config } from './config/env.ts';
+export {
+  CONFIG_FILE_NAMES,
+  ConfigNotFoundError,
+  defineConfig,
+  InvalidConfigModuleError,
+  loadDeployment,
+  resolveDeployment,
+  type Deployment,
+  type EventStoreConfig,
+} from './config/user-config.ts';
+export { connectCommandClient, type ConnectedCommandClient } from './client.ts';
 export * from './errors.ts';
 export {
   decodeCommand,
@@ -21,7 +34,7 @@ export {
   type EventStoreOptions,
   type Queryable,
 } from './store/event-store.ts';
-export { migrate, type MigrateResult } from './store/migrate.ts';
+export { migrate, type MigrateResult, type MigrationSource } from './store/migrate.ts';
 export { createPool } from './store/pool.ts';
 export { START } from './store/types.ts';
 export type {
@@ -48,8 +61,7 @@ export { CommandClientClosedError, CommandFailedError, CommandTimeoutError, Inva
 export { AggregateNotHaltedError, CommandGate, ForeignJobKeyError, type HaltedAggregate } from './commands/gate/gate.ts';
 export type { CommandJobOptions } from './commands/gate/job-options.ts';
 export { CommandRegistry } from './commands/domain/registry.ts';
-export { loadWorkerSettings, runWorkerProcess } from './commands/worker/worker-settings.ts';
-export { exampleDomain, Order, UserAccount, type OrderState, type UserAccountState } from '../examples/orders/domain/index.ts';
+export { loadWorkerSettings } from './commands/worker/worker-settings.ts';
 export {
   busSubjects,
   type BusMessage,
@@ -76,13 +88,13 @@ export type { Projection } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
 export { ProjectionBusyError } from './projections/projection-lock.ts';
-export { getOrder, InvalidOrderEventError, ordersProjection, type OrderView } from '../examples/orders/orders-projection.ts';
+export { replayProjection, type ReplayTotals } from './projections/replay.ts';
 export { buildServer, listen, type ServerDeps } from './http/server.ts';
 export type { AggregatePort, CommandPort, ProjectionPort } from './http/ports.ts';
 export { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from './http/readiness.ts';
 export { Metrics, type CommandOutcomeEvent } from './observability/metrics.ts';
 export { systemStatus, type SystemStatus } from './observability/system-status.ts';
 export { ROLES, type RoleName } from './runtime/role-names.ts';
-export { runRoles, runRolesUntilSignal, type RunningProcess } from './runtime/run-roles.ts';
+export { runRoles, runRolesUntilSignal, startEventStore, type RunningProcess, type RunRolesOptions } from './runtime/run-roles.ts';
 export { verify, type VerifyOptions } from './verify/verify.ts';
 export { formatReport, type CheckResult, type VerifyReport, type Violation } from './verify/report.ts';

@@ -6,10 +6,11 @@ import { EventStoreError } from '../errors.ts';
 import { helpOf, parse, UsageError, type CliCommand } from './command.ts';
 import { remoteCommands } from './commands/remote.ts';
 import { replayCommands } from './commands/replay.ts';
+import { initCommands } from './commands/init.ts';
 import { roleCommands } from './commands/roles.ts';
 import { verifyCommands } from './commands/verify.ts';
 
-const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands];
+const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands, ...initCommands];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -1,6 +1,5 @@
 import { DEFAULT_JOB_RETENTION as KEEP, type CommandJobOptions } from '../commands/gate/job-options.ts';
 import { ConfigError } from '../errors.ts';
-import { isLoopback } from '../http/auth.ts';
 
 /**
  * Everything a process needs to know, read once from the environment at start and validated as a
@@ -199,4 +198,9 @@ class Reader {
     }
     return value;
   }
+}
+
+/** True when a server bound to `host` is reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -29,10 +29,7 @@ export function registerBearerAuth(app: FastifyInstance, token: string | undefin
   });
 }
 
-/** True when a server bound to `host` is reachable only from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
+export { isLoopback } from '../config/env.ts';
 
 function matches(header: string | undefined, expected: Buffer, allowBasic: boolean): boolean {
   const [scheme, credentials, ...rest] = (header ?? '').trim().split(/\s+/);

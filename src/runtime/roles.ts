@@ -38,6 +38,7 @@ export interface RoleContext {
   registry: CommandRegistry;
   projections: ReadonlyMap<string, Projection>;
   env: Record<string, string | undefined>;
+  onOutcome?: (outcome: OutcomeEvent) => void;
 }
 
 export interface RunningRole {
@@ -161,6 +162,7 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
       `command ${status}`,
     );
   });
+  if (ctx.onOutcome) worker.on('outcome', ctx.onOutcome);
   await worker.start();
   log.info({ queue: config.queueName, prefix: config.redisPrefix, concurrency: settings.concurrency }, 'command worker started');
   return { name: 'worker', stop: () => worker.close() };

@@ -1,5 +1,6 @@
 import { apiAuth, loadConfig, redactUrl } from '../config/env.ts';
 import { loadDeployment, resolveDeployment, type Deployment, type EventStoreConfig } from '../config/user-config.ts';
+import type { OutcomeEvent } from '../commands/worker/command-worker.ts';
 import { ConfigError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -25,6 +26,8 @@ export interface RunRolesOptions {
   env?: Env;
   /** Run the projector role for these projections only (default: every projection of the config). */
   projections?: readonly string[];
+  /** Hears every command outcome of this process's workers (for a team's own metrics or traces). */
+  onOutcome?: (outcome: OutcomeEvent) => void;
 }
 
 export interface RunningProcess {
@@ -53,7 +56,7 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
     applicationName: `eventstore-${names.join('-')}`,
     onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
   });
-  const ctx = { config, logger, pool, metrics: new Metrics(), registry, projections, env };
+  const ctx = { config, logger, pool, metrics: new Metrics(), registry, projections, env, onOutcome: options.onOutcome };
   const order: RoleName[] = ['projector', 'dispatcher', 'relay', 'worker', 'server'];
   const roles: RunningRole[] = [];
   let stopped: Promise<void> | undefined;

@@ -1,14 +1,8 @@
-import { loadConfig } from '../../config/env.ts';
 import { ConfigError } from '../../errors.ts';
-import { createLogger } from '../../logger.ts';
-import { runUntilSignal } from '../../run-until-signal.ts';
-import { createPool } from '../../store/pool.ts';
-import { CommandWorker } from './command-worker.ts';
-import type { CommandRegistry } from '../domain/registry.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** Worker settings beyond the shared configuration (src/config.ts), all optional. */
+/** Worker settings beyond the shared configuration (src/config/env.ts), all optional. */
 const SETTINGS = {
   WORKER_CONCURRENCY: ['concurrency', 100, 1, 10_000],
   COMMAND_LOCK_MS: ['lockDurationMs', 30_000, 1_000, 3_600_000],
@@ -33,44 +27,4 @@ export function loadWorkerSettings(env: Env = process.env): Settings {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
-}
-
-/**
- * A command worker process: reads the configuration, runs a CommandWorker until SIGTERM or SIGINT,
- * then shuts down gracefully (no new commands, running ones finish, connections close) and exits 0.
- * Run as many as needed, on one machine or many: ordering lives in Redis, not in a process.
- */
-export async function runWorkerProcess(options: { registry: CommandRegistry; env?: Env; onStarted?(worker: CommandWorker): void }): Promise<void> {
-  const env = options.env ?? process.env;
-  const config = loadConfig(env);
-  const settings = loadWorkerSettings(env);
-  const logger = createLogger({ name: 'command-worker', level: config.logLevel });
-  await runUntilSignal(logger, async () => {
-    const pool = createPool(config.databaseUrl, {
-      max: Math.min(20, 4 + Math.ceil(settings.concurrency / 10)),
-      applicationName: 'command-worker',
-      onError: (error) => logger.warn({ err: error }, 'idle database connection lost'),
-    });
-    const worker = new CommandWorker({
-      ...settings,
-      redisUrl: config.redisUrl,
-      queueName: config.queueName,
-      prefix: config.redisPrefix,
-      registry: options.registry,
-      pool,
-      logger,
-      maxEventBytes: config.maxEventBytes,
-    });
-    worker.on('error', () => {}); // logged by the worker; a process keeps running through Redis/DB outages
-    await worker.start();
-    logger.info({ queue: config.queueName, prefix: config.redisPrefix, concurrency: settings.concurrency }, 'command worker started');
-    options.onStarted?.(worker);
-    return {
-      // No new commands, the running ones finish, then the connections close.
-      async stop() {
-        await worker.close();
-        await pool.end();
-      },
-    };
-  });
 }

@@ -4,15 +4,13 @@
  * aggregate overlapped and that no version conflict occurred, across processes.
  */
 import { Redis } from 'ioredis';
-import { runWorkerProcess } from '../../../src/commands/worker/worker-settings.ts';
-import { exampleDomain } from '../../../examples/orders/domain/index.ts';
+import config from '../../../examples/orders/eventstore.config.ts';
+import { runRolesUntilSignal } from '../../../src/runtime/run-roles.ts';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const traceKey = process.env.TRACE_KEY!;
 
-await runWorkerProcess({
-  registry: exampleDomain,
-  onStarted(worker) {
-    worker.on('outcome', (outcome) => void redis.rpush(traceKey, JSON.stringify({ ...outcome, pid: process.pid })));
-  },
+await runRolesUntilSignal(['worker'], {
+  config,
+  onOutcome: (outcome) => void redis.rpush(traceKey, JSON.stringify({ ...outcome, pid: process.pid })),
 });
