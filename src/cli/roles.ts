@@ -18,7 +18,6 @@ import { serveMetrics } from '../observability/metrics-listener.ts';
 import { Metrics } from '../observability/metrics.ts';
 import { systemStatus } from '../observability/system-status.ts';
 import type { Logger } from '../logger.ts';
-import { getOrder } from '../../examples/orders/orders-projection.ts';
 import type { Projection } from '../projections/projection.ts';
 import { Projector, subscriptionLag } from '../projections/projector.ts';
 import { EventStore } from '../store/event-store.ts';
@@ -107,7 +106,9 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
     store,
     commands,
     aggregates: aggregateReader(store, ctx.registry),
-    projections: { getOrder: (id) => getOrder(pool, id) },
+    registry: ctx.registry,
+    projections: ctx.projections,
+    readDb: pool,
     queues: [queue],
     probes,
     metrics: ctx.metrics.registry,

@@ -3,16 +3,21 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Queue } from 'bullmq';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { CommandRegistry } from '../commands/domain/registry.ts';
 import type { Logger } from '../logger.ts';
-import type { EventStore } from '../store/event-store.ts';
+import type { Projection } from '../projections/projection.ts';
+import type { EventStore, Queryable } from '../store/event-store.ts';
 import { isLoopback, registerBearerAuth } from './auth.ts';
 import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.ts';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation.ts';
+import { commandComponents, withCommandDocs } from './command-docs.ts';
 import { registerErrorHandler } from './error-handler.ts';
-import type { AggregatePort, CommandPort, ProjectionPort } from './ports.ts';
+import { clientErrorHandler, frameworkErrorHandler, requestLogSerializers } from './connection-errors.ts';
+import type { AggregatePort, CommandPort } from './ports.ts';
 import type { ReadinessProbe } from './readiness.ts';
 import { registerAggregateRoutes } from './routes/aggregates.ts';
-import { registerCommandRoutes } from './routes/commands.ts';
+import { commandBodySchema, MAX_WAIT_MS, registerCommandRoutes } from './routes/commands.ts';
+import { MAX_PARAM_LENGTH } from './schemas.ts';
 import { registerStrictJsonParser } from './strict-body.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
@@ -28,7 +33,12 @@ export interface ServerDeps {
   store: EventStore;
   commands: CommandPort;
   aggregates: AggregatePort;
-  projections: ProjectionPort;
+  /** The command types POST /commands takes, and their payload schemas for the OpenAPI document. */
+  registry: CommandRegistry;
+  /** Projections whose `get` and `queries` the API serves. */
+  projections: ReadonlyMap<string, Projection> | readonly Projection[];
+  /** The database the projections' tables are in; their reads run on it. */
+  readDb: Queryable;
   /** Shown in Bull Board. */
   queues: readonly Queue[];
   probes: readonly ReadinessProbe[];
@@ -36,7 +46,31 @@ export interface ServerDeps {
   metrics: Registry;
   /** The system's state for `GET /status` and `eventstore status`. */
   status: () => Promise<unknown>;
+  /** Defaults: DEFAULT_TIMEOUTS. */
+  timeouts?: Partial<ServerTimeouts>;
 }
+
+/**
+ * How long a client may take to send its request. They bound only the sending: the time a handler
+ * then takes (a wait for an outcome, up to MAX_WAIT_MS) does not count.
+ */
+export interface ServerTimeouts {
+  /** The whole request, headers and body, must have arrived within this (answer: 408). */
+  requestMs: number;
+  /** The headers must have arrived within this (at most requestMs). */
+  headersMs: number;
+  /** How often the server looks for requests over those limits, so a cut comes up to this late. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ServerTimeouts = { requestMs: 20_000, headersMs: 10_000, checkIntervalMs: 1_000 };
+
+/**
+ * A connection silent for this long is closed, whatever it is doing. Longer than the longest wait
+ * for an outcome, during which the connection is silent on purpose. Between requests the shorter
+ * keep-alive timeout applies (fastify's 72 s, above the 60 s idle timeout of common load balancers).
+ */
+export const IDLE_CONNECTION_MS = MAX_WAIT_MS + 15_000;
 
 /** Room for the JSON or protobuf fields around a command's payload. */
 const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
@@ -46,11 +80,23 @@ const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
  * 0, the server role listens on HOST:PORT (see listen()).
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Request lines are logged without their query string: a token sent there is no less secret.
+    loggerInstance: deps.logger.child({}, { serializers: requestLogSerializers }) as FastifyBaseLogger,
     genReqId: correlationIdOf,
     logController: new LogController({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: deps.maxCommandBytes + ENVELOPE_ALLOWANCE_BYTES,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: IDLE_CONNECTION_MS,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     // Unknown fields are an error the caller should hear about, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
   });
@@ -59,6 +105,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   registerStrictJsonParser(app);
   registerBearerAuth(app, deps.apiToken);
+  const commands = commandComponents(deps.registry, commandBodySchema);
   // Answers finished while the server closes also close their connection: a kept-alive socket
   // would otherwise hold the close until its keep-alive timeout.
   let closing = false;
@@ -80,13 +127,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: deps.apiToken ? [{ bearer: [] }] : [],
     },
+    transformObject: (document) => withCommandDocs('openapiObject' in document ? document.openapiObject : {}, commands),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, deps.probes);
   registerCommandRoutes(app, deps.commands);
   registerAggregateRoutes(app, deps.store, deps.aggregates);
-  registerProjectionRoutes(app, deps.projections);
+  registerProjectionRoutes(app, [...deps.projections.values()], deps.readDb);
   registerOperationsRoutes(app, { metrics: deps.metrics, status: deps.status, commands: deps.commands });
   await registerBullBoard(app, { queues: deps.queues, actions: deps.bullBoardActions, logger: deps.logger });
   return app;
