@@ -81,31 +81,12 @@ const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
-  const app = Fastify({
-    // Request lines are logged without their query string: a token sent there is no less secret.
-    loggerInstance: deps.logger.child({}, { serializers: requestLogSerializers }) as FastifyBaseLogger,
-    genReqId: correlationIdOf,
-    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
-    bodyLimit: deps.maxCommandBytes + ENVELOPE_ALLOWANCE_BYTES,
-    requestTimeout: timeouts.requestMs,
-    connectionTimeout: IDLE_CONNECTION_MS,
-    http: {
-      requestTimeout: timeouts.requestMs,
-      headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs),
-      connectionsCheckingInterval: timeouts.checkIntervalMs,
-    },
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    frameworkErrors: frameworkErrorHandler,
-    clientErrorHandler,
-    // Unknown fields are an error the caller should hear about, not something to drop silently.
-    ajv: { customOptions: { removeAdditional: false } },
-  });
+  const app = Fastify(fastifyOptions(deps, timeouts));
   registerErrorHandler(app);
   // Bodies are JSON or protobuf; anything else is refused with 415 instead of reaching a route.
   app.removeContentTypeParser('text/plain');
   registerStrictJsonParser(app);
   registerBearerAuth(app, deps.apiToken);
-  const commands = commandComponents(deps.registry, commandBodySchema);
   // Answers finished while the server closes also close their connection: a kept-alive socket
   // would otherwise hold the close until its keep-alive timeout.
   let closing = false;
@@ -116,20 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     reply.header(CORRELATION_HEADER, request.id);
     if (closing) reply.header('connection', 'close');
   });
-
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'nats-eventstore',
-        version: '1',
-        description: 'Commands per aggregate, an immutable event store, projections. Bull Board is at ' + BULL_BOARD_PATH,
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: deps.apiToken ? [{ bearer: [] }] : [],
-    },
-    transformObject: (document) => withCommandDocs('openapiObject' in document ? document.openapiObject : {}, commands),
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerDocs(app, deps, timeouts);
 
   registerHealthRoutes(app, deps.probes);
   registerCommandRoutes(app, deps.commands);
@@ -138,6 +106,54 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerOperationsRoutes(app, { metrics: deps.metrics, status: deps.status, commands: deps.commands });
   await registerBullBoard(app, { queues: deps.queues, actions: deps.bullBoardActions, logger: deps.logger });
   return app;
+}
+
+function fastifyOptions(deps: ServerDeps, timeouts: ServerTimeouts) {
+  return {
+    // Request lines are logged without their query string: a token sent there is no less secret.
+    loggerInstance: deps.logger.child({}, { serializers: requestLogSerializers }) as FastifyBaseLogger,
+    genReqId: correlationIdOf,
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    bodyLimit: deps.maxCommandBytes + ENVELOPE_ALLOWANCE_BYTES,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: IDLE_CONNECTION_MS,
+    // Node's own limits: it checks for requests over them every checkIntervalMs (default 30 s).
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: headersTimeoutOf(timeouts),
+      connectionsCheckingInterval: timeouts.checkIntervalMs,
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    // Unknown fields are an error the caller should hear about, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
+  };
+}
+
+const headersTimeoutOf = (timeouts: ServerTimeouts) => Math.min(timeouts.headersMs, timeouts.requestMs);
+
+/** The OpenAPI document (at /docs/json) and its UI (at /docs). */
+async function registerDocs(app: FastifyInstance, deps: ServerDeps, timeouts: ServerTimeouts): Promise<void> {
+  const commands = commandComponents(deps.registry, commandBodySchema);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'nats-eventstore',
+        version: '1',
+        description:
+          `Commands per aggregate, an immutable event store, projections. Bull Board is at ${BULL_BOARD_PATH}. ` +
+          `A request's headers must arrive within ${headersTimeoutOf(timeouts) / 1000} s and the whole request within ` +
+          `${timeouts.requestMs / 1000} s (else 408, and the connection is closed); a wait for an outcome (up to ` +
+          `${MAX_WAIT_MS / 1000} s) comes after and is not cut. A connection silent for ${IDLE_CONNECTION_MS / 1000} s is closed.`,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: deps.apiToken ? [{ bearer: [] }] : [],
+    },
+    // The registered commands go into POST /commands here, in the document only: zod validates.
+    transformObject: (document) => withCommandDocs('openapiObject' in document ? document.openapiObject : document.swaggerObject, commands),
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
 }
 
 /** Listens on host:port and warns when the API is open to the network without a token. */

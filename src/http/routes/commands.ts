@@ -31,7 +31,7 @@ export const commandBodySchema = {
     type: { type: 'string', minLength: 1, maxLength: 128, examples: ['CreateOrder'] },
     aggregateId: { type: 'string', minLength: 1, maxLength: MAX_AGGREGATE_ID_LENGTH, examples: ['order-1'] },
     payload: { type: 'object', examples: [{ customerId: 'c-1', total: 42 }] },
-    expectedVersion: { type: 'integer', minimum: 0, description: '0: the aggregate must not exist yet' },
+    expectedVersion: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: '0: the aggregate must not exist yet' },
     wait: {
       anyOf: [{ type: 'boolean' }, { type: 'integer', minimum: 1, maximum: MAX_WAIT_MS }],
       description: `answer with the outcome: true waits up to ${DEFAULT_WAIT_MS} ms, a number that many ms`,
