@@ -21,7 +21,7 @@ import { MAX_PARAM_LENGTH } from './schemas.ts';
 import { registerStrictJsonParser } from './strict-body.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
-import { registerProjectionRoutes } from './routes/projections.ts';
+import { checkProjectionNames, registerProjectionRoutes } from './routes/projections.ts';
 
 export interface ServerDeps {
   logger: Logger;
@@ -81,6 +81,8 @@ const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
  */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
+  const projections = [...deps.projections.values()];
+  checkProjectionNames(projections); // before anything is started that would need closing
   const app = Fastify(fastifyOptions(deps, timeouts));
   registerErrorHandler(app);
   // Bodies are JSON or protobuf; anything else is refused with 415 instead of reaching a route.
@@ -102,7 +104,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.probes);
   registerCommandRoutes(app, deps.commands);
   registerAggregateRoutes(app, deps.store, deps.aggregates);
-  registerProjectionRoutes(app, [...deps.projections.values()], deps.readDb);
+  registerProjectionRoutes(app, projections, deps.readDb);
   registerOperationsRoutes(app, { metrics: deps.metrics, status: deps.status, commands: deps.commands });
   await registerBullBoard(app, { queues: deps.queues, actions: deps.bullBoardActions, logger: deps.logger });
   return app;

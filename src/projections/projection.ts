@@ -31,10 +31,10 @@ export interface Projection {
    */
   migrations?: readonly MigrationSource[] | string | URL;
   /**
-   * Optional: one row of the read model by its id, or undefined when there is none. The HTTP API
-   * serves it at GET /projections/:name/:id (ids up to 200 characters).
+   * Optional: one row of the read model by its id (a JSON-serialisable object), or undefined when
+   * there is none. The HTTP API serves it at GET /projections/:name/:id (ids up to 200 characters).
    */
-  get?(db: Queryable, id: string): Promise<unknown | undefined>;
+  get?(db: Queryable, id: string): Promise<object | undefined>;
   /**
    * Optional: the read queries the HTTP API serves at GET /projections/:name/queries/:query, by
    * query name (a letter, then letters, digits, '-' or '_').
@@ -54,7 +54,7 @@ export interface ProjectionQuery<Params = Record<string, never>> {
    * arrive as strings: use z.coerce for numbers. `limit` is the API's own parameter: do not declare it.
    */
   params?: z.ZodType<Params>;
-  run(db: Queryable, params: Params, page: { limit: number }): Promise<readonly unknown[]>;
+  run(db: Queryable, params: Params, page: { limit: number }): Promise<readonly object[]>;
 }
 
 /** The largest `limit` a projection query may be asked for, and the one it gets when none is sent. */

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/env.ts';
 import { aggregateReader } from '../../src/http/aggregate-reader.ts';
 import { buildServer, type ServerTimeouts } from '../../src/http/server.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
+import type { Projection } from '../../src/projections/projection.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
 
@@ -78,7 +79,9 @@ export interface TestServer {
  * The HTTP server alone, built with real dependencies on a deployment of its own, and no workers:
  * commands are queued and stay queued. Its log is captured for the test to read.
  */
-export async function startTestServer(options: { apiToken?: string; timeouts?: Partial<ServerTimeouts> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { apiToken?: string; timeouts?: Partial<ServerTimeouts>; projections?: readonly Projection[] } = {},
+): Promise<TestServer> {
   const db = await createTestDatabase();
   const prefix = uniqueName('eshttp');
   const queueName = uniqueName('commands');
@@ -101,7 +104,7 @@ export async function startTestServer(options: { apiToken?: string; timeouts?: P
     commands,
     aggregates: aggregateReader(store, exampleDomain),
     registry: exampleDomain,
-    projections: [ordersProjection],
+    projections: options.projections ?? [ordersProjection],
     readDb: db.pool,
     queues: [queue],
     probes: [],

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { validateBusName } from '../../bus/errors.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type Projection, type ProjectionQuery } from '../../projections/projection.ts';
 import type { Queryable } from '../../store/event-store.ts';
@@ -25,16 +26,27 @@ const rowSchema = { type: 'object', additionalProperties: true } as const;
  * projection or query apart from an unknown row.
  */
 export function registerProjectionRoutes(app: FastifyInstance, projections: readonly Projection[], db: Queryable): void {
+  checkProjectionNames(projections);
   for (const projection of projections) {
     if (projection.get) registerGet(app, projection.name, projection.get, db);
-    for (const [name, query] of Object.entries(projection.queries ?? {})) {
+    for (const [name, query] of Object.entries(projection.queries ?? {})) registerQuery(app, projection.name, name, query, db);
+  }
+  registerFallbacks(app, new Map(projections.map((p) => [p.name, p])));
+}
+
+/**
+ * Projection and query names become path segments.
+ * @throws InvalidBusNameError, InvalidInputError naming the first one that cannot be
+ */
+export function checkProjectionNames(projections: readonly Projection[]): void {
+  for (const projection of projections) {
+    validateBusName('projection name', projection.name);
+    for (const name of Object.keys(projection.queries ?? {})) {
       if (!QUERY_NAME.test(name)) {
         throw new InvalidInputError(`projection ${projection.name}: query name ${JSON.stringify(name)} must be a letter, then letters, digits, '-' or '_'`);
       }
-      registerQuery(app, projection.name, name, query, db);
     }
   }
-  registerFallbacks(app, new Map(projections.map((p) => [p.name, p])));
 }
 
 function registerGet(app: FastifyInstance, name: string, get: NonNullable<Projection['get']>, db: Queryable): void {
