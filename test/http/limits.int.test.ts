@@ -19,8 +19,8 @@ interface RawExchange {
 }
 
 /**
- * Opens a connection, sends `head`, then one byte of a never-complete body every second until the
- * server closes the connection or `giveUpMs` pass.
+ * Opens a connection, sends `head`, then one byte of a never-complete request every second until
+ * the server closes the connection or `giveUpMs` pass.
  */
 function slowBody(baseUrl: string, head: string, giveUpMs: number): Promise<RawExchange> {
   const { hostname, port } = new URL(baseUrl);
@@ -65,7 +65,7 @@ describe('connection limits: slow requests are cut, waits for an outcome are not
   });
   after(() => server.close());
 
-  it('closes a connection whose body trickles in 1 byte/s (with the token or without) while a longer wait still gets its answer', async () => {
+  it('closes a connection whose headers or body trickle in 1 byte/s (with the token or without) while a longer wait still gets its answer', async () => {
     const waitMs = REQUEST_TIMEOUT_MS * 3;
     const started = Date.now();
     // No worker runs: the command stays queued and the request waits its whole time.
@@ -74,16 +74,18 @@ describe('connection limits: slow requests are cut, waits for an outcome are not
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     const limit = REQUEST_TIMEOUT_MS + CHECK_INTERVAL_MS + 2_000;
-    const [withToken, withoutToken] = await Promise.all([
+    const [withToken, withoutToken, slowHeaders] = await Promise.all([
       slowBody(server.baseUrl, postHead('/commands', `Bearer ${TOKEN}`), limit * 3),
       slowBody(server.baseUrl, postHead('/commands'), limit * 3),
+      slowBody(server.baseUrl, 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ', limit * 3),
     ]);
-    for (const exchange of [withToken, withoutToken]) {
+    for (const exchange of [withToken, withoutToken, slowHeaders]) {
       assert.ok(exchange.closedAfterMs < limit, `closed after ${exchange.closedAfterMs} ms, limit ${limit} ms`);
     }
     assert.match(withToken.response, /^HTTP\/1\.1 408 /);
     assert.deepEqual(Object.keys(bodyOf(withToken.response)), ['error', 'message']);
     assert.equal(bodyOf(withToken.response).error, 'request_timeout');
+    assert.match(slowHeaders.response, /^HTTP\/1\.1 408 /);
     // Without the token the 401 comes at once, and ends the connection: no body is waited for.
     assert.match(withoutToken.response, /^HTTP\/1\.1 401 /);
     assert.match(withoutToken.response, /\r\nconnection: close\r\n/i);
