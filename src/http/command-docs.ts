@@ -22,7 +22,7 @@ export function commandComponents(registry: CommandRegistry, envelope: { propert
       required: [...envelope.required],
       additionalProperties: false,
       properties: {
-        ...envelope.properties,
+        ...openapi30Properties(envelope.properties),
         type: { type: 'string', enum: [type] },
         payload: payloadSchema(registry, type),
       },
@@ -38,6 +38,19 @@ export function commandComponents(registry: CommandRegistry, envelope: { propert
       },
     },
   };
+}
+
+/**
+ * These schemas are added to the finished document, after swagger's own conversion: route-schema
+ * keywords OpenAPI 3.0 does not know are converted here (`examples` is `example` there).
+ */
+function openapi30Properties(properties: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(properties).map(([name, schema]) => {
+      const { examples, ...rest } = schema as { examples?: unknown[] };
+      return [name, Array.isArray(examples) && examples.length > 0 ? { ...rest, example: examples[0] } : rest];
+    }),
+  );
 }
 
 function payloadSchema(registry: CommandRegistry, commandType: string): JsonSchema {
