@@ -84,13 +84,13 @@ export { Dispatcher, type DispatcherOptions, type DispatchRoute } from './bus/di
 export { subscribeToEvents, type EventHandler } from './subscriptions/event-subscription.ts';
 export { decodeDeadLetter, type DeadLetter } from './bus/dead-letter.ts';
 export type { Lag } from './subscriptions/checkpoint.ts';
-export type { Projection } from './projections/projection.ts';
+export { defineProjection, defineQuery, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, type Projection, type ProjectionQuery } from './projections/projection.ts';
 export { Projector, subscriptionLag, type ProjectorOptions } from './projections/projector.ts';
 export { rebuildProjection, RebuildNotSupportedError, type RebuildOptions } from './projections/rebuild.ts';
 export { ProjectionBusyError } from './projections/projection-lock.ts';
 export { replayProjection, type ReplayTotals } from './projections/replay.ts';
 export { buildServer, listen, type ServerDeps } from './http/server.ts';
-export type { AggregatePort, CommandPort, ProjectionPort } from './http/ports.ts';
+export type { AggregatePort, CommandPort } from './http/ports.ts';
 export { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from './http/readiness.ts';
 export { Metrics, type CommandOutcomeEvent } from './observability/metrics.ts';
 export { systemStatus, type SystemStatus } from './observability/system-status.ts';

@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import { z } from 'zod';
 import { InvalidInputError } from '../../src/errors.ts';
 import type { Queryable } from '../../src/store/event-store.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';
-import type { Projection } from '../../src/projections/projection.ts';
+import { defineProjection, defineQuery } from '../../src/projections/projection.ts';
 
 /** An event of the orders domain whose payload is not what its type promises. */
 export class InvalidOrderEventError extends InvalidInputError {
@@ -40,7 +41,7 @@ const EVENT_TYPES = ['OrderCreated', 'OrderStatusUpdated', 'OrderCanceled'];
  * A batch is folded in memory into one change per order and written with ONE statement, which is
  * what lets rebuilds go at tens of thousands of events a second.
  */
-export const ordersProjection: Projection = {
+export const ordersProjection = defineProjection({
   name: 'orders',
   eventTypes: EVENT_TYPES,
   handle: (event, tx) => applyOrderEvents([event], tx),
@@ -50,7 +51,15 @@ export const ordersProjection: Projection = {
   },
   tables: ['orders_view'],
   migrations: new URL('./sql/', import.meta.url),
-};
+  get: getOrder,
+  queries: {
+    byCustomer: defineQuery({
+      description: "A customer's orders, newest first",
+      params: z.object({ customerId: z.string().min(1).max(200).describe('the customer whose orders to list') }).strict(),
+      run: (db, { customerId }, { limit }) => ordersOfCustomer(db, customerId, limit),
+    }),
+  },
+});
 
 async function applyOrderEvents(events: RecordedEvent[], tx: pg.PoolClient): Promise<void> {
   const changes = new Map<string, OrderChange>();
@@ -136,8 +145,19 @@ function requireNumber(event: RecordedEvent, data: Record<string, unknown>, key:
 
 export async function getOrder(db: Queryable, orderId: string): Promise<OrderView | undefined> {
   const { rows } = await db.query('SELECT * FROM orders_view WHERE order_id = $1', [orderId]);
-  const row = rows[0];
-  if (!row) return undefined;
+  return rows[0] ? toOrderView(rows[0]) : undefined;
+}
+
+/** At most `limit` orders of one customer, newest first (the index on customer_id finds them). */
+export async function ordersOfCustomer(db: Queryable, customerId: string, limit: number): Promise<OrderView[]> {
+  const { rows } = await db.query(
+    'SELECT * FROM orders_view WHERE customer_id = $1 ORDER BY created_at DESC NULLS LAST, order_id LIMIT $2',
+    [customerId, limit],
+  );
+  return rows.map(toOrderView);
+}
+
+function toOrderView(row: Record<string, any>): OrderView {
   return {
     orderId: row.order_id,
     customerId: row.customer_id ?? undefined,

@@ -21,8 +21,11 @@ export function registerBearerAuth(app: FastifyInstance, token: string | undefin
     if (PUBLIC_ROUTES.has(path)) return;
     const browser = BROWSER_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
     if (matches(request.headers.authorization, expected, browser)) return;
+    // The connection ends with the answer: a caller without the token gets nothing more from it,
+    // and a body still on its way (slowly, maybe on purpose) is not waited for.
     reply
       .code(401)
+      .header('connection', 'close')
       .header('www-authenticate', browser ? 'Basic realm="eventstore", charset="UTF-8"' : 'Bearer realm="eventstore"')
       .send({ error: 'unauthorized', message: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)' });
     return reply;

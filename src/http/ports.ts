@@ -4,7 +4,7 @@ import type { CommandOutcome } from '../envelope/codec.ts';
 
 /**
  * What the HTTP layer needs from the rest of the system, as narrow interfaces: the server is
- * built with the real implementations (CommandClient, EventStore, the projections), and nothing
+ * built with the real implementations (CommandClient, EventStore), and nothing
  * here depends on how they work. Commands keep the command client's own types.
  */
 export type { CommandRequest, CommandStatus };
@@ -23,8 +23,4 @@ export interface CommandPort {
 export interface AggregatePort {
   /** The aggregate's current state, or undefined when it has no events. */
   load(aggregateId: string): Promise<{ aggregateType: string; state: unknown; version: number } | undefined>;
-}
-
-export interface ProjectionPort {
-  getOrder(orderId: string): Promise<unknown | undefined>;
 }

@@ -20,7 +20,6 @@ import { Metrics } from '../observability/metrics.ts';
 import { systemStatus } from '../observability/system-status.ts';
 import { logConnectionErrors, type Logger } from '../logger.ts';
 import { warnOnRedisMemoryPolicy } from '../observability/redis-memory-policy.ts';
-import { getOrder } from '../../examples/orders/orders-projection.ts';
 import type { Projection } from '../projections/projection.ts';
 import { Projector, subscriptionLag } from '../projections/projector.ts';
 import { EventStore } from '../store/event-store.ts';
@@ -114,7 +113,9 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
     store,
     commands,
     aggregates: aggregateReader(store, ctx.registry),
-    projections: { getOrder: (id) => getOrder(pool, id) },
+    registry: ctx.registry,
+    projections: ctx.projections,
+    readDb: pool,
     queues: [queue],
     probes,
     metrics: ctx.metrics.registry,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { CommandRegistry } from '../../src/commands/domain/registry.ts';
 import { natsProbe, postgresProbe, redisProbe, type ReadinessProbe } from '../../src/http/readiness.ts';
 import { buildServer, type ServerDeps } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -26,7 +27,9 @@ async function startTestServer(probes: (db: TestDatabase) => ReadinessProbe[]) {
     store: new EventStore(db.pool),
     commands: unused as ServerDeps['commands'],
     aggregates: unused as ServerDeps['aggregates'],
-    projections: unused as ServerDeps['projections'],
+    registry: new CommandRegistry([]),
+    projections: [],
+    readDb: db.pool,
     queues: [queue],
     probes: probes(db),
     metrics: new Metrics({ processMetrics: false }).registry,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EventStore } from '../../store/event-store.ts';
 import { eventViewSchema, toEventView } from '../event-view.ts';
 import type { AggregatePort } from '../ports.ts';
-import { errorSchema, idParams } from '../schemas.ts';
+import { aggregateIdParams, errorSchema } from '../schemas.ts';
 
 const MAX_PAGE = 1_000;
 
@@ -14,15 +14,16 @@ export function registerAggregateRoutes(app: FastifyInstance, store: EventStore,
         summary: "An aggregate's events, in version order",
         description: 'JSON payloads come decoded in `data`; other content types as `dataBase64`. Page with fromVersion.',
         tags: ['aggregates'],
-        params: idParams,
+        params: aggregateIdParams,
         querystring: {
           type: 'object',
           properties: {
-            fromVersion: { type: 'integer', minimum: 1, default: 1 },
+            fromVersion: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1 },
             limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: MAX_PAGE },
           },
         },
         response: {
+          400: errorSchema,
           200: {
             type: 'object',
             properties: {
@@ -52,7 +53,7 @@ export function registerAggregateRoutes(app: FastifyInstance, store: EventStore,
       schema: {
         summary: "An aggregate's current state, folded from its events",
         tags: ['aggregates'],
-        params: idParams,
+        params: aggregateIdParams,
         response: {
           200: {
             type: 'object',
@@ -63,6 +64,7 @@ export function registerAggregateRoutes(app: FastifyInstance, store: EventStore,
               state: {},
             },
           },
+          400: errorSchema,
           404: errorSchema,
         },
       },

@@ -4,12 +4,13 @@ import { decodeCommand, encodeOutcome, type CommandOutcome } from '../../envelop
 import { InvalidInputError } from '../../errors.ts';
 import { metadataOf } from '../correlation.ts';
 import type { CommandPort, CommandRequest } from '../ports.ts';
-import { errorSchema, idParams } from '../schemas.ts';
+import { MAX_AGGREGATE_ID_LENGTH } from '../../store/validation.ts';
+import { commandIdParams, errorSchema, MAX_COMMAND_ID_LENGTH } from '../schemas.ts';
 import { exactJsonTypes } from '../strict-body.ts';
 
 export const PROTOBUF = 'application/x-protobuf';
 /** How long a request that asks to wait may hold the connection. */
-const MAX_WAIT_MS = 60_000;
+export const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT_MS = 10_000;
 
 interface CommandBody {
@@ -21,16 +22,16 @@ interface CommandBody {
   wait?: boolean | number;
 }
 
-const commandBodySchema = {
+export const commandBodySchema = {
   type: 'object',
   required: ['type', 'aggregateId', 'payload'],
   additionalProperties: false,
   properties: {
-    commandId: { type: 'string', minLength: 1, maxLength: 128, description: 'idempotency key; generated when absent' },
+    commandId: { type: 'string', minLength: 1, maxLength: MAX_COMMAND_ID_LENGTH, description: 'idempotency key; generated when absent' },
     type: { type: 'string', minLength: 1, maxLength: 128, examples: ['CreateOrder'] },
-    aggregateId: { type: 'string', minLength: 1, maxLength: 256, examples: ['order-1'] },
+    aggregateId: { type: 'string', minLength: 1, maxLength: MAX_AGGREGATE_ID_LENGTH, examples: ['order-1'] },
     payload: { type: 'object', examples: [{ customerId: 'c-1', total: 42 }] },
-    expectedVersion: { type: 'integer', minimum: 0, description: '0: the aggregate must not exist yet' },
+    expectedVersion: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: '0: the aggregate must not exist yet' },
     wait: {
       anyOf: [{ type: 'boolean' }, { type: 'integer', minimum: 1, maximum: MAX_WAIT_MS }],
       description: `answer with the outcome: true waits up to ${DEFAULT_WAIT_MS} ms, a number that many ms`,
@@ -89,7 +90,17 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
             [PROTOBUF]: { schema: { description: 'a CommandEnvelope (proto/eventstore/v1/envelope.proto)' } },
           },
         },
-        response: { 200: outcomeSchema, 202: queuedSchema, 409: refusalSchema, 422: refusalSchema, 400: errorSchema, 413: errorSchema },
+        response: {
+          200: { description: 'the command ran and was accepted (with wait)', ...outcomeSchema },
+          202: { description: 'queued durably; with wait, no outcome came in time', ...queuedSchema },
+          400: { ...errorSchema, description: 'malformed request, unknown command type, or a payload its schema refuses' },
+          409: { description: 'expected-version conflict (an outcome, with wait), or a command id reused', ...refusalSchema },
+          413: { ...errorSchema, description: 'body or payload over the size limit' },
+          415: { ...errorSchema, description: 'neither application/json nor application/x-protobuf' },
+          422: { description: 'the aggregate refused the command (an outcome with code and reason, with wait)', ...refusalSchema },
+          502: { ...errorSchema, description: 'the command failed for good without a decision (with wait)' },
+          503: { ...errorSchema, description: 'the server stopped while waiting; the command stays queued' },
+        },
       },
     },
     async (request, reply) => {
@@ -120,7 +131,7 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
       schema: {
         summary: 'State and outcome of a command',
         tags: ['commands'],
-        params: idParams,
+        params: commandIdParams,
         response: {
           200: {
             type: 'object',

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CommandPort } from '../ports.ts';
-import { errorSchema, idParams } from '../schemas.ts';
+import { aggregateIdParams, errorSchema } from '../schemas.ts';
 
 export function registerOperationsRoutes(
   app: FastifyInstance,
@@ -42,8 +42,8 @@ export function registerOperationsRoutes(
       schema: {
         summary: "Resume a halted aggregate: its queued commands run again, in their order",
         tags: ['operations'],
-        params: idParams,
-        response: { 200: { type: 'object', properties: { aggregateId: { type: 'string' }, resumed: { type: 'boolean' } } }, 409: errorSchema },
+        params: aggregateIdParams,
+        response: { 200: { type: 'object', properties: { aggregateId: { type: 'string' }, resumed: { type: 'boolean' } } }, 400: errorSchema, 409: errorSchema },
       },
     },
     async (request) => {
