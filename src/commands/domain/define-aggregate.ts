@@ -58,10 +58,12 @@ export type EventOf<A> = A extends { events?: infer Events extends SchemaMap } ?
  *     events: { OrderCreated: z.object({ customerId: z.string(), total: z.number() }) },
  *     initialState: (): OrderState => ({ kind: 'none' }),
  *     decide(state, command) { ... command.payload.total ... return [{ type: 'OrderCreated', data: { ... } }]; },
- *     evolve(state, event) { switch (event.type) { case 'OrderCreated': ... default: return state; } },
+ *     evolve(state, event): OrderState { switch (event.type) { case 'OrderCreated': ... default: return state; } },
  *   });
  *
- * The state type is taken from `initialState`'s return type: annotate it. Event data is stored as
+ * The state type is taken from `initialState`'s return type: annotate it, and `evolve`'s too (in a
+ * generic call TypeScript widens the literals `evolve` returns, { kind: 'open' } to { kind: string },
+ * unless its return type is written out). Event data is stored as
  * JSON, so event schemas should describe JSON values (no dates, maps or transforms to class
  * instances): `evolve` receives the data parsed back from JSON.
  */
