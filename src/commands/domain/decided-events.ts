@@ -24,12 +24,12 @@ function checkEvent(definition: Pick<AggregateDefinition, 'type' | 'events'>, ev
   const schema = Object.hasOwn(schemas, event.type) ? schemas[event.type] : undefined;
   if (schema === undefined) {
     const declared = Object.keys(schemas).join(', ') || 'none';
-    throw new InvalidDecidedEventError(definition.type, `an event of type ${JSON.stringify(event.type)}, which it does not declare (declared: ${declared})`);
+    throw new InvalidDecidedEventError(definition.type, `event ${JSON.stringify(event.type)}, which it does not declare (declared: ${declared})`);
   }
   const result = schema.safeParse(event.data);
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(data)'}: ${i.message}`);
-    throw new InvalidDecidedEventError(definition.type, `a ${event.type} event whose data does not match its schema: ${issues.join('; ')}`, { cause: result.error });
+    throw new InvalidDecidedEventError(definition.type, `event ${event.type} with data that does not match its schema: ${issues.join('; ')}`, { cause: result.error });
   }
   return { type: event.type, data: result.data };
 }
