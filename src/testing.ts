@@ -69,8 +69,15 @@ export class DeciderSpecification<State, Commands extends SchemaMap, Events exte
   private outcome(given: readonly EventUnion<Events>[], command: SpecifiedCommand<Commands>): DeciderThen<Events> {
     const decide = () => this.decide(given, command);
     return {
-      then: (expected) => assert.deepStrictEqual(decide(), expected.map(asStored)),
-      thenNothing: () => assert.deepStrictEqual(decide(), [], `expected ${command.type} to decide no events`),
+      then: (expected) => {
+        // `then` makes the outcome a thenable: awaiting it would call then(resolve, reject).
+        if (!Array.isArray(expected)) throw new TypeError('then() takes the expected events; a specification is not to be awaited');
+        assert.deepStrictEqual(decide(), expected.map(asStored));
+      },
+      thenNothing: () => {
+        const events = decide();
+        assert.deepStrictEqual(events, [], `expected ${command.type} to decide no events, but it decided ${JSON.stringify(events)}`);
+      },
       thenRejects: (expected) => assertRejected(decide, command.type, expected),
     };
   }

@@ -66,5 +66,12 @@ describe('DeciderSpecification', () => {
 
   it('decides no events when nothing changes', () => {
     spec.given([added(1)]).when({ type: 'Noop', payload: {} }).thenNothing();
+    assert.throws(() => spec.when({ type: 'Add', payload: { n: 3 } }).thenNothing(), /expected Add to decide no events, but it decided \[\{"type":"Added","data":\{"n":3\}\}\]/);
+  });
+
+  it('says so when a specification is awaited instead of asserted', async () => {
+    // TypeScript refuses the await too (TS1320); this is for JavaScript callers and casts.
+    const outcome: unknown = spec.when({ type: 'Noop', payload: {} });
+    await assert.rejects(async () => await outcome, /a specification is not to be awaited/);
   });
 });
