@@ -35,7 +35,7 @@ export type FailurePolicy = 'continue' | 'halt';
  * after a crash.
  *
  * This is the shape the registry and the worker run. Write aggregates with defineAggregate, which
- * types `decide` and `evolve` from the schemas; a literal of this interface is checked by nothing.
+ * types `decide` and `evolve` from the schemas; in a literal of this interface payloads and event data are untyped.
  */
 export interface AggregateDefinition<State = unknown> {
   /** Stored as the stream's aggregate type: a letter, then letters, digits or '_'. */

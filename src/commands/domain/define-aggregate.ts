@@ -34,8 +34,8 @@ export interface TypedAggregate<State, Commands extends SchemaMap, Events extend
   /** Absent: events are untyped ({ type: string; data: unknown }) and not checked. */
   events?: Events;
   initialState(): State;
-  // NoInfer: the state type comes from initialState alone, so literals returned by evolve are
-  // checked against it instead of widening it.
+  // NoInfer: the state type comes from initialState alone. What evolve returns is inferred with
+  // its literals widened ({ kind: string }) and must not become the state type.
   decide(state: NoInfer<State>, command: CommandUnion<Commands>): readonly NewEventUnion<Events>[];
   evolve(state: NoInfer<State>, event: EventUnion<Events>): NoInfer<State>;
   failurePolicy?: FailurePolicy;
