@@ -50,13 +50,23 @@ export type {
   RecordedEvent,
   Snapshot,
 } from './store/types.ts';
-export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy } from './commands/domain/aggregate.ts';
+export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy, SchemaMap } from './commands/domain/aggregate.ts';
+export {
+  defineAggregate,
+  type CommandOf,
+  type CommandUnion,
+  type EventOf,
+  type EventUnion,
+  type NewEventUnion,
+  type StateOf,
+  type TypedAggregate,
+} from './commands/domain/define-aggregate.ts';
 export { loadAggregate, type LoadedAggregate } from './commands/worker/aggregate-repository.ts';
 export { CommandClient, type CommandClientOptions, type CommandState, type CommandStatus } from './commands/gate/command-client.ts';
 export type { CommandJobData, SendCommand } from './commands/gate/command-job.ts';
 export { METADATA_LIMITS } from './commands/gate/command-job.ts';
 export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/worker/command-worker.ts';
-export { DomainRejectionError, InvalidCommandPayloadError, UnknownCommandTypeError } from './commands/domain/errors.ts';
+export { DomainRejectionError, InvalidCommandPayloadError, InvalidDecidedEventError, UnknownCommandTypeError } from './commands/domain/errors.ts';
 export { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError, InvalidCommandIdError } from './commands/gate/errors.ts';
 export { AggregateNotHaltedError, CommandGate, ForeignJobKeyError, type HaltedAggregate } from './commands/gate/gate.ts';
 export type { CommandJobOptions } from './commands/gate/job-options.ts';

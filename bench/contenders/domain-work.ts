@@ -6,6 +6,10 @@ import { Order, type OrderState } from '../../examples/orders/domain/order.ts';
 import { ConcurrencyError, DuplicateCommandError } from '../../src/errors.ts';
 import type { EventStore } from '../../src/store/event-store.ts';
 import type { BenchCommand } from '../workload/command-workload.ts';
+import type { AggregateDefinition } from '../../src/commands/domain/aggregate.ts';
+
+/** The Order decider as the worker runs it: the workload's commands and stored events are untyped. */
+const order: AggregateDefinition<OrderState> = Order;
 
 /** How a contender writes: with the loaded version as expected version, or blindly ('any'). */
 export type ConflictPolicy =
@@ -49,7 +53,7 @@ export class DomainWork {
       const loaded = await this.load(command.aggregateId);
       let decided;
       try {
-        decided = Order.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
+        decided = order.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
       } catch (error) {
         if (!(error instanceof DomainRejectionError)) throw error;
         await this.store.recordRejection({ ...ref, aggregateId: command.aggregateId, code: error.code, reason: error.reason });
@@ -85,7 +89,7 @@ export class DomainWork {
     const newer = await this.store.readStream(aggregateId, { fromVersion: cached.version + 1 });
     if (newer.length === 0) return cached;
     const state = newer.reduce(
-      (s, e) => Order.evolve(s, { type: e.eventType, data: JSON.parse(Buffer.from(e.data).toString('utf8')) }),
+      (s, e) => order.evolve(s, { type: e.eventType, data: JSON.parse(Buffer.from(e.data).toString('utf8')) }),
       cached.state,
     );
     const loaded = { state, version: newer.at(-1)!.eventVersion };

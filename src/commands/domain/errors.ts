@@ -27,3 +27,15 @@ export class DomainRejectionError extends EventStoreError {
     super(reason, options);
   }
 }
+
+/**
+ * An aggregate's `decide` returned something the worker cannot append: not an array of events, an
+ * event type its `events` schemas do not declare, or data that does not match the type's schema.
+ * A bug in `decide`, not a rejection: the command fails for good, like when `decide` throws.
+ */
+export class InvalidDecidedEventError extends EventStoreError {
+  override readonly code = 'invalid_decided_event';
+  constructor(readonly aggregateType: string, readonly problem: string, options?: { cause?: unknown }) {
+    super(`${aggregateType}.decide returned ${problem}`, options);
+  }
+}

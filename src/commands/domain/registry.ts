@@ -22,6 +22,7 @@ export class CommandRegistry {
         if (other) throw new InvalidInputError(`command type ${commandType} is handled by both ${other.type} and ${aggregate.type}`);
         this.byCommand.set(commandType, aggregate);
       }
+      for (const eventType of Object.keys(aggregate.events ?? {})) validateTypeName(`event type of ${aggregate.type}`, eventType);
     }
   }
 

@@ -66,7 +66,7 @@ export async function foldStream<State>(
 }
 
 /** Folds newly decided events into a state, the way a reload would. */
-export function evolveAll<State>(definition: AggregateDefinition<State>, state: State, events: DomainEvent[]): State {
+export function evolveAll<State>(definition: AggregateDefinition<State>, state: State, events: readonly DomainEvent[]): State {
   // Round-trip through JSON so the cached state is exactly what a reload from the store gives.
   return events.reduce((s, e) => definition.evolve(s, { type: e.type, data: JSON.parse(JSON.stringify(e.data) ?? 'null') }), state);
 }

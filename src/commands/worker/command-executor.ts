@@ -12,7 +12,8 @@ import { AggregateLoader } from './aggregate-loader.ts';
 import { evolveAll, foldStream, snapshotOf, toNewEvent, type LoadedAggregate } from './aggregate-repository.ts';
 import { AppendBatcher } from './append-batcher.ts';
 import type { CommandJobData } from '../gate/command-job.ts';
-import { DomainRejectionError } from '../domain/errors.ts';
+import { checkDecidedEvents } from '../domain/decided-events.ts';
+import { DomainRejectionError, InvalidDecidedEventError } from '../domain/errors.ts';
 import { outcomeFromRecord, rejectionMessage } from '../gate/outcome.ts';
 import type { CommandRegistry } from '../domain/registry.ts';
 
@@ -154,9 +155,11 @@ export class CommandExecutor {
       return { code: 'concurrency', reason: conflict.message };
     }
     try {
-      return definition.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
+      const decided = definition.decide(loaded.state, { type: command.commandType, payload: command.payload, aggregateId: command.aggregateId });
+      return checkDecidedEvents(definition, decided);
     } catch (error) {
       if (error instanceof DomainRejectionError) return { code: error.code, reason: error.reason };
+      if (error instanceof InvalidDecidedEventError) throw new UnrecoverableError(`${error.message} (command ${command.commandType})`);
       // decide is a pure function: running it again gives the same error, so do not retry.
       throw new UnrecoverableError(`${definition.type}.decide threw on ${command.commandType}: ${(error as Error).message}`);
     }
