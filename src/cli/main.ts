@@ -4,12 +4,13 @@
  */
 import { EventStoreError } from '../errors.ts';
 import { helpOf, parse, UsageError, type CliCommand } from './command.ts';
+import { pruneCommands } from './commands/prune.ts';
 import { remoteCommands } from './commands/remote.ts';
 import { replayCommands } from './commands/replay.ts';
 import { roleCommands } from './commands/roles.ts';
 import { verifyCommands } from './commands/verify.ts';
 
-const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands];
+const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands, ...pruneCommands];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
