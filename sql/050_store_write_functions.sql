@@ -89,14 +89,17 @@ BEGIN
   cmd AS (
     SELECT c.* FROM unnest($11, $12, $13, $14, $15) AS c(aggregate_id, command_id, command_type, last_idx, event_ids)
   ),
+  -- One row: the aggregates one of whose commands was processed before; they lose. A map, not a
+  -- correlated NOT EXISTS, and materialized: inlined, the planner ran it once per aggregate.
+  done AS MATERIALIZED (
+    SELECT coalesce(jsonb_object_agg(cmd.aggregate_id, true), '{}') AS aggregates
+    FROM cmd JOIN public.processed_commands p USING (command_id)
+  ),
   req AS (
     SELECT n.aggregate_id, types.type_of ->> n.aggregate_id AS aggregate_type,
            (types.expected_of ->> n.aggregate_id)::bigint AS expected, n.n
-    FROM (SELECT ev.aggregate_id, count(*) AS n FROM ev GROUP BY ev.aggregate_id) n, types
-    WHERE types.type_of ? n.aggregate_id
-      AND NOT EXISTS (
-        SELECT 1 FROM cmd JOIN public.processed_commands p USING (command_id) WHERE cmd.aggregate_id = n.aggregate_id
-      )
+    FROM (SELECT ev.aggregate_id, count(*) AS n FROM ev GROUP BY ev.aggregate_id) n, types, done
+    WHERE types.type_of ? n.aggregate_id AND NOT done.aggregates ? n.aggregate_id
   ),
   -- Existing streams: the UPDATE takes the row lock and re-checks the version after any concurrent
   -- writer commits (READ COMMITTED re-evaluation), so exactly one of two racing writers wins.
