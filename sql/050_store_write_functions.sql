@@ -12,8 +12,8 @@
 -- the whole write: the database stamps transaction_id (pg_current_xact_id() inside a function is
 -- the caller's transaction), global_position (identity) and created_at (now(): the caller's
 -- transaction start), and derives every event version from the stream head it moves. It is one
--- statement, so a batch stays one round trip, and it has the concurrency semantics of the statement
--- it replaces (READ COMMITTED re-check of the compare-and-set on streams).
+-- call, so a batch stays one round trip, and its write is the one statement it replaces, with the
+-- same concurrency semantics (READ COMMITTED re-check of the compare-and-set on streams).
 --
 -- Each function runs as its owner (the migration owner), so it is written defensively: tables are
 -- schema-qualified, search_path is pinned with pg_temp LAST (the application role may create
@@ -24,7 +24,7 @@
 -- Appends to any number of aggregates in one statement; see src/store/append-sql.ts for the contract.
 -- Parameters (parallel arrays):
 --   $1..$3   one entry per aggregate: aggregate_id, aggregate_type, expected (-1 any, 0 no stream, N exact)
---   $4..$10  one entry per event, grouped by aggregate, in order: aggregate_id, event_id, event_type,
+--   $4..$10  one entry per event, in order within its aggregate: aggregate_id, event_id, event_type,
 --            event_data, content_type, metadata, occurred_at
 --   $11..$15 one entry per command: aggregate_id, command_id, command_type, last_idx (the place of its
 --            last event among its aggregate's events in this call, from 1), event_ids (comma-separated)
