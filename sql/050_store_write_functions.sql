@@ -51,28 +51,30 @@ BEGIN
   -- A command's record must name exactly the events it produced: a consecutive run of its own
   -- aggregate's events in this call, ending at last_idx, none of them named by another command.
   -- Checked on the input alone, before anything is written; only calls that record commands pay.
-  IF cardinality($12) > 0 AND EXISTS (
-    WITH ev AS (
-      SELECT e.aggregate_id, e.event_id, row_number() OVER (PARTITION BY e.aggregate_id ORDER BY e.ord) AS idx
-      FROM unnest($4, $5) WITH ORDINALITY AS e(aggregate_id, event_id, ord)
-    ),
-    cmd AS (
-      SELECT c.aggregate_id, c.last_idx, string_to_array(c.event_ids, ',')::uuid[] AS ids
-      FROM unnest($11, $14, $15) AS c(aggregate_id, last_idx, event_ids)
-    ),
-    listed AS (
-      SELECT cmd.aggregate_id, cmd.last_idx - cardinality(cmd.ids) + l.n AS idx, l.event_id
-      FROM cmd, unnest(cmd.ids) WITH ORDINALITY AS l(event_id, n)
-    )
-    SELECT 1 FROM cmd WHERE coalesce(cardinality(cmd.ids), 0) = 0 OR cmd.last_idx IS NULL
-    UNION ALL
-    SELECT 1
-    FROM (SELECT count(*) AS listed, count(DISTINCT listed.event_id) AS distinct_ids, count(ev.event_id) AS matching
-          FROM listed LEFT JOIN ev USING (aggregate_id, idx, event_id)) t
-    WHERE t.matching < t.listed OR t.distinct_ids < t.listed
-  ) THEN
-    RAISE EXCEPTION 'eventstore_append: each command must list a consecutive run of its own aggregate''s events in this call, ending at its last_idx, and no event may be listed twice'
-      USING ERRCODE = 'invalid_parameter_value';
+  IF cardinality($12) > 0 THEN
+    IF EXISTS (
+      WITH ev AS (
+        SELECT e.aggregate_id, e.event_id, row_number() OVER (PARTITION BY e.aggregate_id ORDER BY e.ord) AS idx
+        FROM unnest($4, $5) WITH ORDINALITY AS e(aggregate_id, event_id, ord)
+      ),
+      cmd AS (
+        SELECT c.aggregate_id, c.last_idx, string_to_array(c.event_ids, ',')::uuid[] AS ids
+        FROM unnest($11, $14, $15) AS c(aggregate_id, last_idx, event_ids)
+      ),
+      listed AS (
+        SELECT cmd.aggregate_id, cmd.last_idx - cardinality(cmd.ids) + l.n AS idx, l.event_id
+        FROM cmd, unnest(cmd.ids) WITH ORDINALITY AS l(event_id, n)
+      )
+      SELECT 1 FROM cmd WHERE coalesce(cardinality(cmd.ids), 0) = 0 OR cmd.last_idx IS NULL
+      UNION ALL
+      SELECT 1
+      FROM (SELECT count(*) AS listed, count(DISTINCT listed.event_id) AS distinct_ids, count(ev.event_id) AS matching
+            FROM listed LEFT JOIN ev USING (aggregate_id, idx, event_id)) t
+      WHERE t.matching < t.listed OR t.distinct_ids < t.listed
+    ) THEN
+      RAISE EXCEPTION 'eventstore_append: each command must list a consecutive run of its own aggregate''s events in this call, ending at its last_idx, and no event may be listed twice'
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
   END IF;
   RETURN QUERY
   WITH types AS (
@@ -90,10 +92,12 @@ BEGIN
     SELECT c.* FROM unnest($11, $12, $13, $14, $15) AS c(aggregate_id, command_id, command_type, last_idx, event_ids)
   ),
   -- One row: the aggregates one of whose commands was processed before; they lose. A map, not a
-  -- correlated NOT EXISTS, and materialized: inlined, the planner ran it once per aggregate.
+  -- correlated NOT EXISTS, and materialized: inlined, the planner ran it once per aggregate, each
+  -- time over all of processed_commands. The subquery per command is one primary-key probe.
   done AS MATERIALIZED (
     SELECT coalesce(jsonb_object_agg(cmd.aggregate_id, true), '{}') AS aggregates
-    FROM cmd JOIN public.processed_commands p USING (command_id)
+    FROM cmd
+    WHERE (SELECT true FROM public.processed_commands p WHERE p.command_id = cmd.command_id)
   ),
   req AS (
     SELECT n.aggregate_id, types.type_of ->> n.aggregate_id AS aggregate_type,
