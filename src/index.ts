@@ -36,6 +36,7 @@ export {
 } from './store/event-store.ts';
 export { migrate, type MigrateResult, type MigrationSource } from './store/migrate.ts';
 export { createPool } from './store/pool.ts';
+export { DEFAULT_IDEMPOTENCY_WINDOW_DAYS, idempotencyWindowDays, pruneProcessedCommands, type PruneResult } from './store/retention.ts';
 export { START } from './store/types.ts';
 export type {
   AppendRequest,

@@ -4,13 +4,14 @@
  */
 import { EventStoreError } from '../errors.ts';
 import { helpOf, parse, UsageError, type CliCommand } from './command.ts';
+import { initCommands } from './commands/init.ts';
+import { pruneCommands } from './commands/prune.ts';
 import { remoteCommands } from './commands/remote.ts';
 import { replayCommands } from './commands/replay.ts';
-import { initCommands } from './commands/init.ts';
 import { roleCommands } from './commands/roles.ts';
 import { verifyCommands } from './commands/verify.ts';
 
-const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands, ...initCommands];
+const COMMANDS: CliCommand[] = [...roleCommands, ...remoteCommands, ...replayCommands, ...verifyCommands, ...pruneCommands, ...initCommands];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

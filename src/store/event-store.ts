@@ -159,18 +159,16 @@ export class EventStore {
     return rows[0] ? Number(rows[0].version) : 0;
   }
 
-  /** Keeps the snapshot unless a newer one is already stored. */
-  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+  /**
+   * Keeps the snapshot unless a newer one is already stored, or its version is one the aggregate's
+   * stream (of the same type) has not reached. Returns whether it was kept.
+   */
+  async saveSnapshot(snapshot: Snapshot): Promise<boolean> {
     validateAggregateId(snapshot.aggregateId);
-    await this.pool.query(
-      `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state, content_type)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (aggregate_id) DO UPDATE
-         SET version = excluded.version, state = excluded.state, content_type = excluded.content_type,
-             created_at = now()
-         WHERE snapshots.version < excluded.version`,
-      [snapshot.aggregateId, snapshot.aggregateType, snapshot.version, snapshot.state, snapshot.contentType],
-    );
+    const { rows } = await this.pool.query('SELECT eventstore_save_snapshot($1, $2, $3, $4, $5) AS kept', [
+      snapshot.aggregateId, snapshot.aggregateType, snapshot.version, snapshot.state, snapshot.contentType,
+    ]);
+    return rows[0].kept === true;
   }
 
   async loadSnapshot(aggregateId: string): Promise<Snapshot | undefined> {
@@ -201,13 +199,26 @@ export class EventStore {
    * recorded for a command id stands; the stored one is returned.
    */
   async recordRejection(rejection: CommandRef & { aggregateId: string; code: string; reason: string }): Promise<ProcessedCommand> {
-    await this.pool.query(
-      `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, reason_code, reason)
-       VALUES ($1, $2, $3, 'rejected', $4, $5)
-       ON CONFLICT (command_id) DO NOTHING`,
-      [rejection.commandId, rejection.commandType, rejection.aggregateId, rejection.code, rejection.reason],
-    );
+    await this.pool.query('SELECT eventstore_record_rejection($1, $2, $3, $4, $5)', [
+      rejection.commandId, rejection.commandType, rejection.aggregateId, rejection.code, rejection.reason,
+    ]);
     return (await this.getProcessedCommand(rejection.commandId))!;
+  }
+
+  /**
+   * Records a command decided without events as accepted at `version`, the aggregate's version it
+   * was decided on, unless an outcome is recorded for it already: the stored one is returned.
+   * @throws ConcurrencyError when the aggregate is no longer at `version` (the decision is stale;
+   *   nothing is recorded)
+   */
+  async recordNoChange(command: CommandRef & { aggregateId: string; version: number }): Promise<ProcessedCommand> {
+    validateAggregateId(command.aggregateId);
+    const { rows } = await this.pool.query('SELECT eventstore_record_no_change($1, $2, $3, $4) AS head', [
+      command.commandId, command.commandType, command.aggregateId, command.version,
+    ]);
+    const recorded = await this.getProcessedCommand(command.commandId);
+    if (recorded) return recorded;
+    throw new ConcurrencyError(command.aggregateId, command.version, Number(rows[0].head));
   }
 
   /** One extra round trip, only when a batch had losers: tells each loser why it lost. */

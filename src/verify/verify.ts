@@ -6,7 +6,7 @@ import type { Projection } from '../projections/projection.ts';
 import { checkProjection } from './projection-check.ts';
 import { CheckRecorder, type CheckResult, type VerifyReport } from './report.ts';
 import { SnapshotReader } from './snapshot-reader.ts';
-import { checkAcceptanceOrder, checkCommands, checkVersions } from './store-checks.ts';
+import { checkAcceptanceOrder, checkCommands, checkSnapshots, checkVersions } from './store-checks.ts';
 
 export interface VerifyOptions {
   /** The store. Only read: nothing verify does is ever committed. */
@@ -35,6 +35,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyReport> {
     checks.push(await checkVersions(reader, limit));
     checks.push(await checkCommands(reader, limit));
     checks.push(await checkAcceptanceOrder(reader, limit));
+    checks.push(await checkSnapshots(reader, limit));
   } finally {
     await reader.close();
   }

@@ -25,7 +25,7 @@ const Counter: AggregateDefinition<{ steps: number }> = {
 function resettingPool(pool: pg.Pool, commandId: string, failures: number): pg.Pool {
   const query = (config: string | pg.QueryConfig, params?: unknown[]) => {
     const { text, values } = typeof config === 'string' ? { text: config, values: params } : config;
-    const carries = text.includes('INSERT INTO events') && values?.some((p) => Array.isArray(p) && p.includes(commandId));
+    const carries = text.includes('eventstore_append(') && values?.some((p) => Array.isArray(p) && p.includes(commandId));
     if (carries && failures-- > 0) return Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }));
     return pool.query(config as string, params);
   };

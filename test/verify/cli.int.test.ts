@@ -48,7 +48,7 @@ describe('eventstore verify (CLI)', () => {
     assert.match(stdout, /ok {3}versions: 20 events in 10 aggregates/);
     assert.match(stdout, /ok {3}event log: 20 messages/);
     assert.match(stdout, /ok {3}projection orders: 10 live row/);
-    assert.match(stdout, /verify: all 5 checks hold/);
+    assert.match(stdout, /verify: all 6 checks hold/);
   });
 
   it('exits 1 and names the violation when one does not', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { EventStore } from '../../src/store/event-store.ts';
+import { pruneProcessedCommands } from '../../src/store/retention.ts';
 import { verify } from '../../src/verify/verify.ts';
 import type { VerifyReport } from '../../src/verify/report.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -171,6 +172,50 @@ describe('verify: store checks', () => {
     const commands = (await verify({ pool: db.pool, maxExamples: 5 })).checks.find((c) => c.name === 'commands')!;
     assert.equal(commands.violationCount, 30);
     assert.equal(commands.violations.length, 5);
+  });
+
+  it('accepts a command accepted with no change at a version its aggregate reached', async () => {
+    const db = await healthyStore();
+    await new EventStore(db.pool).recordNoChange({ commandId: 'c-same', commandType: 'Touch', aggregateId: 'o-2', version: 1 });
+    const report = await verify({ pool: db.pool });
+    assert.deepEqual(kinds(report), []);
+    assert.match(report.checks.find((c) => c.name === 'commands')!.examined, /^5 accepted/);
+  });
+
+  it('finds a snapshot ahead of its stream, of another type, or of no stream', async () => {
+    const db = await healthyStore();
+    await forge(db, `INSERT INTO snapshots (aggregate_id, aggregate_type, version, state, content_type) VALUES
+      ('o-1', 'Order', 9, '\\x7b7d', 'application/json'), ('o-2', 'UserAccount', 1, '\\x7b7d', 'application/json'),
+      ('o-9', 'Order', 1, '\\x7b7d', 'application/json')`);
+    const report = await verify({ pool: db.pool });
+    assert.deepEqual(kinds(report), ['snapshot_ahead_of_stream', 'snapshot_type_mismatch', 'snapshot_without_stream']);
+    assert.match(messages(report), /snapshot of "o-1" \(Order, version 9\): the stream is at version 3/);
+  });
+
+  it('finds events the command path wrote whose command record is missing', async () => {
+    const db = await healthyStore();
+    await forge(db, `DELETE FROM processed_commands WHERE command_id = 'c4'`);
+    const report = await verify({ pool: db.pool });
+    assert.deepEqual(kinds(report), ['command_record_missing']);
+    assert.match(messages(report), /command "c4" caused 1 event\(s\) of aggregate "o-2" \(version\(s\) 1\) but has no record/);
+  });
+
+  it('takes pruned command records for what they are: older than the cut-off, not missing; a resend after it ran anew', async () => {
+    const db = await healthyStore();
+    // c4 ran 40 days ago; its record is pruned (30-day window); then c4 is sent again and runs anew.
+    await forge(db, UNLOCK, `UPDATE events SET created_at = created_at - interval '40 days' WHERE aggregate_id = 'o-2'`,
+      `UPDATE processed_commands SET processed_at = processed_at - interval '40 days' WHERE command_id = 'c4'`);
+    assert.deepEqual(await pruneProcessedCommands(db.pool, { windowDays: 30 }).then((r) => r.deleted), 1);
+    let report = await verify({ pool: db.pool });
+    assert.deepEqual(kinds(report), []);
+    await append(new EventStore(db.pool), 'c4', 'o-2', 'OrderStatusUpdated', 2);
+    report = await verify({ pool: db.pool });
+    assert.deepEqual(kinds(report), []);
+    const notes = report.checks.find((c) => c.name === 'commands')!.notes.join('\n');
+    assert.match(notes, /were pruned \(idempotency window\): 0 older event\(s\) have no record any more, 1 are from an earlier run/);
+    // Inside the window, a missing record is still a violation.
+    await forge(db, `DELETE FROM processed_commands WHERE command_id = 'c3'`);
+    assert.deepEqual(kinds(await verify({ pool: db.pool })), ['command_record_missing']);
   });
 
   it('reads through a cursor in one read-only transaction, as the application role may', async () => {

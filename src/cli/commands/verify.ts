@@ -12,7 +12,8 @@ export const verifyCommands: CliCommand[] = [
     details: [
       'Store: every aggregate\'s versions run 1, 2, 3... (no gap, no duplicate) and its stream head agrees;',
       '  every accepted command has its events exactly once; events follow their commands\' acceptance order',
-      '  (metadata.extra.acceptedSeq, stamped by the gate when it admits a command).',
+      '  (metadata.extra.acceptedSeq, stamped by the gate when it admits a command); every snapshot sits on its',
+      '  stream at a version it reached. Command records pruned by prune-commands are noted, not violations.',
       'Event log: the NATS log equals the store\'s commit order (--no-log skips it).',
       'Projections: each read model equals a rebuild up to its checkpoint (default: all; --projection picks).',
       '--caught-up: events the relay has not published yet count as violations (use on an idle system).',

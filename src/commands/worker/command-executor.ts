@@ -236,14 +236,13 @@ export class CommandExecutor {
     return standing((await this.store.getProcessedCommand(command.commandId))!, undefined);
   }
 
-  /** A command decided with no events is accepted at the same version. */
+  /**
+   * A command decided with no events is accepted at the same version. The store records it only
+   * while the aggregate is still at that version (ConcurrencyError otherwise: decide again).
+   */
   private async recordNoChange(command: CommandJobData, version: number): Promise<Execution> {
-    await this.options.pool.query(
-      `INSERT INTO processed_commands (command_id, command_type, aggregate_id, status, version)
-       VALUES ($1, $2, $3, 'accepted', $4) ON CONFLICT (command_id) DO NOTHING`,
-      [command.commandId, command.commandType, command.aggregateId, version],
-    );
-    const outcome = standing((await this.store.getProcessedCommand(command.commandId))!, version);
+    const { commandId, commandType, aggregateId } = command;
+    const outcome = standing(await this.store.recordNoChange({ commandId, commandType, aggregateId, version }), version);
     return { outcome, followers: [], version: outcome.status === 'accepted' ? outcome.version : undefined };
   }
 
