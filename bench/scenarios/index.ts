@@ -7,5 +7,5 @@ import { relayThroughput } from './relay-throughput.ts';
 import { storeThroughput } from './store-throughput.ts';
 import { workerMemory } from './worker-memory.ts';
 
-/** Every scenario, in the order `npm run bench` runs them (numbered as in the README). */
+/** Every scenario, in the order `npm run bench` runs them (numbered as in docs/benchmarks.md). */
 export const SCENARIOS: Scenario[] = [commandThroughput, contention, hotAggregate, storeThroughput, relayThroughput, projection, workerMemory];

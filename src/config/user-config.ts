@@ -20,7 +20,7 @@ export interface EventStoreConfig {
   /** The read models kept up to date from the events (their tables, migrations and queries). */
   projections?: readonly Projection[];
   /**
-   * Defaults for the settings that are read from the environment (README, "Configuration"), by
+   * Defaults for the settings that are read from the environment (docs/operations.md, "Configuration"), by
    * their variable names: `{ NATS_PREFIX: 'shop', QUEUE_NAME: 'shop-commands' }`. A variable that
    * is set in the environment wins, so one config serves every environment.
    */

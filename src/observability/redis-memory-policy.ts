@@ -48,7 +48,7 @@ export function memoryPolicyProblem(settings: RedisMemorySettings): { level: 'wa
   if (settings.maxmemory === 0) {
     return {
       level: 'info',
-      message: 'Redis has no maxmemory: it grows with the backlog until the machine runs out. Set maxmemory (with noeviction) above what a full queue needs (see README, Operations).',
+      message: 'Redis has no maxmemory: it grows with the backlog until the machine runs out. Set maxmemory (with noeviction) above what a full queue needs (see docs/operations.md, "Redis memory").',
     };
   }
   return undefined;
