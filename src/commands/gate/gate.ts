@@ -96,7 +96,7 @@ type GateRedis = Redis & {
   esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null, ...(string | null)[]]>;
   esGateAdvance(...args: (string | number)[]): Promise<[string | null, number]>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
-  esGateResume(...args: (string | number)[]): Promise<string | null>;
+  esGateResume(...args: (string | number)[]): Promise<['resumed' | 'not_halted', string | null]>;
   esGatePromote(...args: (string | number)[]): Promise<number>;
 };
 
@@ -234,12 +234,8 @@ export class CommandGate {
    * @throws AggregateNotHaltedError
    */
   async resume(aggregateId: string): Promise<void> {
-    try {
-      await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now(), this.queueKey);
-    } catch (error) {
-      if (String((error as Error).message).includes('NOT_HALTED')) throw new AggregateNotHaltedError(aggregateId);
-      throw error;
-    }
+    const [status] = await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now(), this.queueKey);
+    if (status === 'not_halted') throw new AggregateNotHaltedError(aggregateId);
   }
 
   private gateList(aggregateId: string): string {
