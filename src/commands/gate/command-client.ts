@@ -4,9 +4,11 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CommandOutcome } from '../../envelope/codec.ts';
 import { EventStore } from '../../store/event-store.ts';
+import type { ProcessedCommand } from '../../store/types.ts';
 import { toCommandJob, validateCommandId, type CommandJobData, type SendCommand } from './command-job.ts';
-import { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
-import { CommandGate, type HaltedAggregate } from './gate.ts';
+import { CommandClientClosedError, CommandFailedError, CommandIdReusedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
+import { commandFingerprint, differingParts } from './fingerprint.ts';
+import { CommandGate, type EnqueueCommand, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
 import { outcomeFromRecord, parseRejection } from './outcome.ts';
 import type { CommandRegistry } from '../domain/registry.ts';
@@ -88,9 +90,7 @@ export class CommandClient {
   async sendMany(commands: SendCommand[]): Promise<Array<{ commandId: string }>> {
     if (!Array.isArray(commands)) throw new InvalidCommandError('sendMany takes an array of commands');
     const jobs = commands.map((c) => toCommandJob(c, this.options.registry, this.maxCommandBytes));
-    const unique = [...new Map(jobs.map((j) => [j.commandId, j])).values()];
-    // One script stores the parked jobs and admits them to their gates (see enqueue.lua).
-    await this.gate.enqueue(unique.map((data) => ({ aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data })), this.jobOptions);
+    await this.enqueue(jobs, { storeChecked: false });
     return jobs.map((j) => ({ commandId: j.commandId }));
   }
 
@@ -104,13 +104,20 @@ export class CommandClient {
   async sendAndWait(command: SendCommand, options: { timeoutMs?: number } = {}): Promise<CommandOutcome> {
     const commandId = command.commandId ?? randomUUID();
     validateCommandId(commandId);
+    const job = toCommandJob({ ...command, commandId }, this.options.registry, this.maxCommandBytes);
     const recorded = await this.store.getProcessedCommand(commandId);
-    if (recorded) return outcomeFromRecord(recorded);
+    if (recorded) {
+      refuseIfReused(recorded, job);
+      // The payload can only be compared while Redis keeps the job (and its fingerprint).
+      const [queued] = uniqueCommands([job]);
+      await this.gate.refuseIfReused(queued!);
+      return outcomeFromRecord(recorded);
+    }
     const { outcome, waiter } = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
     outcome.catch(() => {}); // observed below; avoids an unhandled rejection while send() runs
     try {
       await (await this.queueEvents()).waitUntilReady();
-      await this.send({ ...command, commandId });
+      await this.enqueue([job], { storeChecked: true });
       await this.settleIfFinished(commandId);
     } catch (error) {
       waiter.reject(error); // not queued (bad command, Redis away): stop waiting, report why
@@ -171,6 +178,29 @@ export class CommandClient {
     this.redis.disconnect();
   }
 
+  /**
+   * The commands Redis may have forgotten (retention) are compared with what the store recorded
+   * for their ids. Only type and aggregate can be: processed_commands keeps no payload (a
+   * fingerprint column there would close that gap). One query per call, on the primary key.
+   */
+  /** Queues validated commands (see sendMany); `storeChecked`: their ids were just looked up in the store. */
+  private async enqueue(jobs: CommandJobData[], options: { storeChecked: boolean }): Promise<void> {
+    const unique = uniqueCommands(jobs);
+    if (!options.storeChecked) await this.refuseReusedIds(unique);
+    // One script stores the parked jobs and admits them to their gates (see enqueue.lua).
+    await this.gate.enqueue(unique, this.jobOptions);
+  }
+
+  private async refuseReusedIds(commands: EnqueueCommand[]): Promise<void> {
+    const { rows } = await this.options.pool.query<{ command_id: string; command_type: string; aggregate_id: string }>(
+      'SELECT command_id, command_type, aggregate_id FROM processed_commands WHERE command_id = ANY($1::text[])',
+      [commands.map((c) => c.commandId)],
+    );
+    if (rows.length === 0) return;
+    const sent = new Map(commands.map((c) => [c.commandId, c.data as CommandJobData]));
+    for (const row of rows) refuseIfReused({ commandType: row.command_type, aggregateId: row.aggregate_id }, sent.get(row.command_id)!);
+  }
+
   private waitFor(commandId: string, aggregateId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
     let waiter!: Waiter;
     const outcome = new Promise<CommandOutcome>((resolve, reject) => {
@@ -225,6 +255,33 @@ export class CommandClient {
     })();
     return this.events;
   }
+}
+
+/**
+ * The commands of a call as the gate queues them, each id once. An id given twice for one command
+ * is queued once; given for two different commands, the call is refused.
+ * @throws CommandIdReusedError
+ */
+function uniqueCommands(jobs: CommandJobData[]): EnqueueCommand[] {
+  const byId = new Map<string, EnqueueCommand>();
+  for (const data of jobs) {
+    const fingerprint = commandFingerprint(data);
+    const first = byId.get(data.commandId);
+    if (first && first.fingerprint !== fingerprint) {
+      throw new CommandIdReusedError(data.commandId, differingParts(first.data as CommandJobData, data));
+    }
+    if (!first) byId.set(data.commandId, { aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data, fingerprint });
+  }
+  return [...byId.values()];
+}
+
+/** @throws CommandIdReusedError when the recorded command is of another type or aggregate than the one sent. */
+function refuseIfReused(recorded: Pick<ProcessedCommand, 'commandType' | 'aggregateId'>, sent: CommandJobData): void {
+  const differs = [
+    ...(recorded.commandType !== sent.commandType ? ['type'] : []),
+    ...(recorded.aggregateId !== sent.aggregateId ? ['aggregateId'] : []),
+  ];
+  if (differs.length > 0) throw new CommandIdReusedError(sent.commandId, differs);
 }
 
 function toCommandState(state: string, attemptsMade: number): CommandState {
