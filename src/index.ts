@@ -41,7 +41,7 @@ export type { AggregateDefinition, DecidedCommand, DomainEvent, FailurePolicy } 
 export { loadAggregate, type LoadedAggregate } from './commands/worker/aggregate-repository.ts';
 export { CommandClient, type CommandClientOptions, type CommandState, type CommandStatus } from './commands/gate/command-client.ts';
 export type { CommandJobData, SendCommand } from './commands/gate/command-job.ts';
-export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/worker/command-worker.ts';
+export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus, type UnknownTypeEvent } from './commands/worker/command-worker.ts';
 export { DomainRejectionError, InvalidCommandPayloadError, UnknownCommandTypeError } from './commands/domain/errors.ts';
 export { CommandClientClosedError, CommandFailedError, CommandIdReusedError, CommandTimeoutError, InvalidCommandError, InvalidCommandIdError } from './commands/gate/errors.ts';
 export { AggregateNotHaltedError, CommandGate, ForeignJobKeyError, type HaltedAggregate } from './commands/gate/gate.ts';
