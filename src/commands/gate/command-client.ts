@@ -10,7 +10,7 @@ import { CommandClientClosedError, CommandFailedError, CommandIdReusedError, Com
 import { commandFingerprint, differingParts } from './fingerprint.ts';
 import { CommandGate, type EnqueueCommand, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
-import { outcomeFromRecord, parseRejection } from './outcome.ts';
+import { outcomeFromRecord } from './outcome.ts';
 import type { CommandRegistry } from '../domain/registry.ts';
 
 export interface CommandClientOptions {
@@ -42,7 +42,6 @@ export interface CommandStatus {
 }
 
 interface Waiter {
-  aggregateId: string;
   resolve(outcome: CommandOutcome): void;
   reject(error: unknown): void;
 }
@@ -111,9 +110,9 @@ export class CommandClient {
       // The payload can only be compared while Redis keeps the job (and its fingerprint).
       const [queued] = uniqueCommands([job]);
       await this.gate.refuseIfReused(queued!);
-      return outcomeFromRecord(recorded);
+      return this.recordedOutcome(recorded);
     }
-    const { outcome, waiter } = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
+    const { outcome, waiter } = this.waitFor(commandId, options.timeoutMs ?? 30_000);
     outcome.catch(() => {}); // observed below; avoids an unhandled rejection while send() runs
     try {
       await (await this.queueEvents()).waitUntilReady();
@@ -135,7 +134,7 @@ export class CommandClient {
     if (!job) {
       const record = await this.store.getProcessedCommand(commandId);
       if (!record) return undefined;
-      const outcome = outcomeFromRecord(record);
+      const outcome = await this.recordedOutcome(record);
       return { commandId, type: record.commandType, aggregateId: record.aggregateId, state: outcome.status === 'accepted' ? 'completed' : 'failed', attempts: 1, outcome };
     }
     const status: CommandStatus = {
@@ -148,10 +147,28 @@ export class CommandClient {
     if (state === 'completed') status.outcome = job.returnvalue as CommandOutcome;
     if (state === 'failed') {
       status.failedReason = job.failedReason;
-      const rejected = parseRejection(commandId, job.data.aggregateId, job.failedReason);
+      const rejected = await this.rejectionOf(commandId);
       if (rejected) status.outcome = rejected;
     }
     return status;
+  }
+
+  /**
+   * A failed command's rejected outcome: kept on its job by the worker, or (for a job failed
+   * before outcomes were kept there) as the store recorded it; undefined when it failed without
+   * a decision.
+   */
+  private async rejectionOf(commandId: string): Promise<CommandOutcome | undefined> {
+    const kept = await this.gate.rejectionOf(commandId);
+    if (kept) return kept;
+    const record = await this.store.getProcessedCommand(commandId);
+    return record?.status === 'rejected' ? outcomeFromRecord(record) : undefined;
+  }
+
+  /** A recorded outcome, with a rejection's actual version from its job while Redis keeps it (the store has none). */
+  private async recordedOutcome(record: ProcessedCommand): Promise<CommandOutcome> {
+    if (record.status === 'accepted') return outcomeFromRecord(record);
+    return (await this.gate.rejectionOf(record.commandId)) ?? outcomeFromRecord(record);
   }
 
   /** Commands in all aggregates' gates (queued or running). */
@@ -201,7 +218,7 @@ export class CommandClient {
     for (const row of rows) refuseIfReused({ commandType: row.command_type, aggregateId: row.aggregate_id }, sent.get(row.command_id)!);
   }
 
-  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
+  private waitFor(commandId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
     let waiter!: Waiter;
     const outcome = new Promise<CommandOutcome>((resolve, reject) => {
       const waiters = this.waiters.get(commandId) ?? new Set<Waiter>();
@@ -212,7 +229,6 @@ export class CommandClient {
         if (waiters.size === 0) this.waiters.delete(commandId);
       };
       waiter = {
-        aggregateId,
         resolve: (o) => (done(), resolve(o)),
         reject: (e) => (done(), reject(e)),
       };
@@ -229,19 +245,21 @@ export class CommandClient {
   }
 
   private async settle(commandId: string, returnvalue: unknown, failedReason: string | undefined): Promise<void> {
-    const waiters = this.waiters.get(commandId);
-    if (!waiters) return;
-    const aggregateId = [...waiters][0]!.aggregateId;
+    if (!this.waiters.has(commandId)) return;
     let outcome: CommandOutcome | undefined;
     let error: unknown;
     if (returnvalue !== undefined && returnvalue !== null && !failedReason) {
       outcome = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as CommandOutcome;
     } else {
-      const reason = failedReason ?? 'unknown failure';
-      outcome = parseRejection(commandId, aggregateId, reason);
-      if (!outcome) error = new CommandFailedError(commandId, reason);
+      // Only a failed command costs this read: its outcome, if it was rejected, is kept as data.
+      try {
+        outcome = await this.rejectionOf(commandId);
+        if (!outcome) error = new CommandFailedError(commandId, failedReason ?? 'unknown failure');
+      } catch (readError) {
+        error = readError; // Redis or the store away: the waiter learns why instead of timing out
+      }
     }
-    for (const w of [...waiters]) (outcome ? w.resolve(outcome) : w.reject(error));
+    for (const w of [...(this.waiters.get(commandId) ?? [])]) (outcome ? w.resolve(outcome) : w.reject(error));
   }
 
   private queueEvents(): Promise<QueueEvents> {

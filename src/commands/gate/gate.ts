@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { EventStoreError, InvalidInputError } from '../../errors.ts';
 import { CommandIdReusedError } from './errors.ts';
 import { differingParts } from './fingerprint.ts';
+import { parseRejectedOutcome, type RejectedOutcome } from './outcome.ts';
 
 /**
  * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).
@@ -97,7 +98,7 @@ const ENQUEUE_CHUNK = 500;
 /** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
 export const DEFAULT_PARK_MS = 60 * 60 * 1000;
 
-const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote'] as const;
+const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote', 'record-rejection'] as const;
 const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const PROMOTE_INCLUDE = readLua('promote.include');
 const LUA = Object.fromEntries(
@@ -111,6 +112,7 @@ type GateRedis = Redis & {
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
   esGateResume(...args: (string | number)[]): Promise<['resumed' | 'not_halted', string | null]>;
   esGatePromote(...args: (string | number)[]): Promise<number>;
+  esGateRecordRejection(...args: (string | number)[]): Promise<number>;
 };
 
 export class CommandGate {
@@ -213,6 +215,19 @@ export class CommandGate {
     return (await this.redis.esGatePromote(this.queueKey, commandId)) === 1;
   }
 
+  /**
+   * Keeps a rejected command's outcome on its job (see record-rejection.lua), for rejectionOf.
+   * The worker calls it before failing the job, so the outcome is there when 'failed' is seen.
+   */
+  async recordRejection(outcome: RejectedOutcome): Promise<void> {
+    await this.redis.esGateRecordRejection(this.queueKey + outcome.commandId, JSON.stringify(outcome));
+  }
+
+  /** The rejected outcome kept on a command's job, if the job is still in Redis and was rejected. */
+  async rejectionOf(commandId: string): Promise<RejectedOutcome | undefined> {
+    return parseRejectedOutcome(await this.redis.hget(this.queueKey + commandId, 'rejection'));
+  }
+
   /** Heads of aggregates with no progress for `staleMs`, with their job states (see inspect.lua). */
   async inspectStale(staleMs: number, limit: number): Promise<Array<{ aggregateId: string; commandId: string; state: HeadState }>> {
     const now = Date.now();
@@ -291,6 +306,7 @@ function defineScripts(redis: Redis): void {
   redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });
   redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });
   redis.defineCommand('esGatePromote', { lua: LUA.promote, numberOfKeys: 0 });
+  redis.defineCommand('esGateRecordRejection', { lua: LUA['record-rejection'], numberOfKeys: 1 });
 }
 
 function optionalNumber(value: string | null | undefined): number | undefined {

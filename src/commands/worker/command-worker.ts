@@ -199,6 +199,8 @@ export class CommandWorker extends EventEmitter {
       return execution.outcome;
     } catch (error) {
       if (error instanceof CommandRejected) {
+        // Kept as data before the job fails, so whoever sees it failed can read the outcome.
+        await this.gate.recordRejection(error.outcome);
         report(command, 'rejected', { code: error.outcome.code, reason: error.outcome.reason, version: error.version });
       }
       throw error;
