@@ -108,7 +108,7 @@ export class CommandClient {
     const job = toCommandJob({ ...command, commandId }, this.options.registry, this.maxCommandBytes);
     const recorded = command.commandId === undefined ? undefined : await this.store.getProcessedCommand(commandId);
     if (recorded) {
-      refuseIfReused(recorded, job);
+      refuseIfRecordedOther(recorded, job);
       // The payload can only be compared while Redis keeps the job (and its fingerprint).
       const [queued] = uniqueCommands([job]);
       await this.gate.refuseIfReused(queued!);
@@ -197,12 +197,6 @@ export class CommandClient {
     this.redis.disconnect();
   }
 
-  /**
-   * The commands Redis may have forgotten (retention) are compared with what the store recorded
-   * for their ids. Only type and aggregate can be: processed_commands keeps no payload (a
-   * fingerprint column there would close that gap). One query per call, on the primary key, and
-   * only for ids the producer chose: it roughly doubled the time of a send() on a loaded machine.
-   */
   /** Queues validated commands (see sendMany); `toCheck`: the ids to compare with what the store recorded. */
   private async enqueue(jobs: CommandJobData[], toCheck: ReadonlySet<string>): Promise<void> {
     const unique = uniqueCommands(jobs);
@@ -211,6 +205,12 @@ export class CommandClient {
     await this.gate.enqueue(unique, this.jobOptions);
   }
 
+  /**
+   * The commands Redis may have forgotten (retention) are compared with what the store recorded
+   * for their ids. Only type and aggregate can be: processed_commands keeps no payload (a
+   * fingerprint column there would close that gap). One query per call, on the primary key, and
+   * only for ids the producer chose: it roughly doubled the time of a send() on a loaded machine.
+   */
   private async refuseReusedIds(commands: EnqueueCommand[]): Promise<void> {
     const { rows } = await this.options.pool.query<{ command_id: string; command_type: string; aggregate_id: string }>(
       'SELECT command_id, command_type, aggregate_id FROM processed_commands WHERE command_id = ANY($1::text[])',
@@ -218,7 +218,7 @@ export class CommandClient {
     );
     if (rows.length === 0) return;
     const sent = new Map(commands.map((c) => [c.commandId, c.data as CommandJobData]));
-    for (const row of rows) refuseIfReused({ commandType: row.command_type, aggregateId: row.aggregate_id }, sent.get(row.command_id)!);
+    for (const row of rows) refuseIfRecordedOther({ commandType: row.command_type, aggregateId: row.aggregate_id }, sent.get(row.command_id)!);
   }
 
   private waitFor(commandId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
@@ -297,7 +297,7 @@ function uniqueCommands(jobs: CommandJobData[]): EnqueueCommand[] {
 }
 
 /** @throws CommandIdReusedError when the recorded command is of another type or aggregate than the one sent. */
-function refuseIfReused(recorded: Pick<ProcessedCommand, 'commandType' | 'aggregateId'>, sent: CommandJobData): void {
+function refuseIfRecordedOther(recorded: Pick<ProcessedCommand, 'commandType' | 'aggregateId'>, sent: CommandJobData): void {
   const differs = [
     ...(recorded.commandType !== sent.commandType ? ['type'] : []),
     ...(recorded.aggregateId !== sent.aggregateId ? ['aggregateId'] : []),
