@@ -21,6 +21,7 @@ export { InvalidCommandPayloadError, UnknownCommandTypeError } from './commands/
 export {
   CommandClientClosedError,
   CommandFailedError,
+  CommandIdReusedError,
   CommandTimeoutError,
   InvalidCommandError,
   InvalidCommandIdError,

@@ -66,9 +66,9 @@ export { loadAggregate, type LoadedAggregate } from './commands/worker/aggregate
 export { CommandClient, type CommandClientOptions, type CommandState, type CommandStatus } from './commands/gate/command-client.ts';
 export type { CommandJobData, SendCommand } from './commands/gate/command-job.ts';
 export { METADATA_LIMITS } from './commands/gate/command-job.ts';
-export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus } from './commands/worker/command-worker.ts';
+export { CommandWorker, type CommandWorkerOptions, type OutcomeEvent, type OutcomeStatus, type UnknownTypeEvent } from './commands/worker/command-worker.ts';
 export { DomainRejectionError, InvalidCommandPayloadError, InvalidDecidedEventError, UnknownCommandTypeError } from './commands/domain/errors.ts';
-export { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError, InvalidCommandIdError } from './commands/gate/errors.ts';
+export { CommandClientClosedError, CommandFailedError, CommandIdReusedError, CommandTimeoutError, InvalidCommandError, InvalidCommandIdError } from './commands/gate/errors.ts';
 export { AggregateNotHaltedError, CommandGate, ForeignJobKeyError, type HaltedAggregate } from './commands/gate/gate.ts';
 export type { CommandJobOptions } from './commands/gate/job-options.ts';
 export { CommandRegistry } from './commands/domain/registry.ts';

@@ -59,6 +59,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   domain: 422,
   aggregate_type_mismatch: 409,
   duplicate_command: 409,
+  command_id_reused: 409,
   aggregate_not_halted: 409,
   // Failed for good without a decision (retries exhausted, malformed job): the reason is the
   // command's result, also visible in Bull Board.

@@ -25,6 +25,7 @@ export class Metrics {
   private readonly commands: Counter<'type' | 'status'>;
   private readonly latency: Histogram<'type' | 'status'>;
   private readonly conflicts: Counter;
+  private readonly unknownTypes: Counter<'type'>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'eventstore_' });
@@ -46,6 +47,12 @@ export class Metrics {
       help: 'Expected-version conflicts met by the workers (only writers outside the queue cause them)',
       registers: [this.registry],
     });
+    this.unknownTypes = new Counter({
+      name: 'eventstore_commands_unknown_type_total',
+      help: 'Times a worker of this process left a command of a type its registry lacks for another worker (the aggregate waits meanwhile)',
+      labelNames: ['type'],
+      registers: [this.registry],
+    });
   }
 
   observeOutcome(event: CommandOutcomeEvent): void {
@@ -55,9 +62,10 @@ export class Metrics {
     if (event.conflicts) this.conflicts.inc(event.conflicts);
   }
 
-  /** Counts the outcomes a CommandWorker emits. */
+  /** Counts the outcomes a CommandWorker emits, and the commands it left for lack of their type. */
   observeWorker(worker: EventEmitter): void {
     worker.on('outcome', (event: CommandOutcomeEvent) => this.observeOutcome(event));
+    worker.on('unknown_type', (event: { commandType: string }) => this.unknownTypes.inc({ type: event.commandType }));
   }
 
   /** Gauges read from `status` at scrape time. */

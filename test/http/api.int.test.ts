@@ -99,6 +99,21 @@ describe('HTTP API end to end (server, workers, relay, dispatcher, projector in 
     assert.equal(events.body.events.length, 1);
   });
 
+  it('answers 409 command_id_reused to a command id reused for another command, queued or not yet', async () => {
+    const commandId = randomUUID();
+    const orderId = `order-${randomUUID()}`;
+    const first = await createOrder(orderId, { commandId, wait: true });
+    assert.equal(first.status, 200);
+    for (const extra of [{ payload: { customerId: 'c-2', total: 1 } }, { aggregateId: `other-${orderId}` }]) {
+      const reused = await createOrder(orderId, { commandId, ...extra, wait: true });
+      assert.equal(reused.status, 409, JSON.stringify(reused.body));
+      assert.equal(reused.body.error, 'command_id_reused');
+      assert.match(reused.body.message, new RegExp(commandId));
+      assert.equal((await createOrder(orderId, { commandId, ...extra })).status, 409, 'without waiting too');
+    }
+    assert.deepEqual((await createOrder(orderId, { commandId, wait: true })).body, first.body, 'an identical resend still gets the first outcome');
+  });
+
   it('refuses bad input with 400 and a readable reason, and queues nothing', async () => {
     const before = (await api('GET', '/status')).body.queue;
     const cases: Array<[unknown, RegExp]> = [

@@ -4,11 +4,13 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CommandOutcome } from '../../envelope/codec.ts';
 import { EventStore } from '../../store/event-store.ts';
+import type { ProcessedCommand } from '../../store/types.ts';
 import { toCommandJob, validateCommandId, type CommandJobData, type SendCommand } from './command-job.ts';
-import { CommandClientClosedError, CommandFailedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
-import { CommandGate, type HaltedAggregate } from './gate.ts';
+import { CommandClientClosedError, CommandFailedError, CommandIdReusedError, CommandTimeoutError, InvalidCommandError } from './errors.ts';
+import { commandFingerprint, differingParts } from './fingerprint.ts';
+import { CommandGate, type EnqueueCommand, type HaltedAggregate } from './gate.ts';
 import { bullJobOptions, type CommandJobOptions } from './job-options.ts';
-import { outcomeFromRecord, parseRejection } from './outcome.ts';
+import { outcomeFromRecord } from './outcome.ts';
 import type { CommandRegistry } from '../domain/registry.ts';
 import { createLogger, logConnectionErrors, type Logger } from '../../logger.ts';
 
@@ -43,7 +45,6 @@ export interface CommandStatus {
 }
 
 interface Waiter {
-  aggregateId: string;
   resolve(outcome: CommandOutcome): void;
   reject(error: unknown): void;
 }
@@ -94,9 +95,9 @@ export class CommandClient {
   async sendMany(commands: SendCommand[]): Promise<Array<{ commandId: string }>> {
     if (!Array.isArray(commands)) throw new InvalidCommandError('sendMany takes an array of commands');
     const jobs = commands.map((c) => toCommandJob(c, this.options.registry, this.maxCommandBytes));
-    const unique = [...new Map(jobs.map((j) => [j.commandId, j])).values()];
-    // One script stores the parked jobs and admits them to their gates (see enqueue.lua).
-    await this.gate.enqueue(unique.map((data) => ({ aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data })), this.jobOptions);
+    // An id generated here is new: only ids the producer chose can name a command the store knows.
+    const chosen = new Set(commands.filter((c) => c.commandId !== undefined).map((c) => c.commandId!));
+    await this.enqueue(jobs, chosen);
     return jobs.map((j) => ({ commandId: j.commandId }));
   }
 
@@ -110,13 +111,20 @@ export class CommandClient {
   async sendAndWait(command: SendCommand, options: { timeoutMs?: number } = {}): Promise<CommandOutcome> {
     const commandId = command.commandId ?? randomUUID();
     validateCommandId(commandId);
-    const recorded = await this.store.getProcessedCommand(commandId);
-    if (recorded) return outcomeFromRecord(recorded);
-    const { outcome, waiter } = this.waitFor(commandId, command.aggregateId, options.timeoutMs ?? 30_000);
+    const job = toCommandJob({ ...command, commandId }, this.options.registry, this.maxCommandBytes);
+    const recorded = command.commandId === undefined ? undefined : await this.store.getProcessedCommand(commandId);
+    if (recorded) {
+      refuseIfRecordedOther(recorded, job);
+      // The payload can only be compared while Redis keeps the job (and its fingerprint).
+      const [queued] = uniqueCommands([job]);
+      await this.gate.refuseIfReused(queued!);
+      return this.recordedOutcome(recorded);
+    }
+    const { outcome, waiter } = this.waitFor(commandId, options.timeoutMs ?? 30_000);
     outcome.catch(() => {}); // observed below; avoids an unhandled rejection while send() runs
     try {
       await (await this.queueEvents()).waitUntilReady();
-      await this.send({ ...command, commandId });
+      await this.enqueue([job], new Set()); // its id was looked up in the store above
       await this.settleIfFinished(commandId);
     } catch (error) {
       waiter.reject(error); // not queued (bad command, Redis away): stop waiting, report why
@@ -134,7 +142,7 @@ export class CommandClient {
     if (!job) {
       const record = await this.store.getProcessedCommand(commandId);
       if (!record) return undefined;
-      const outcome = outcomeFromRecord(record);
+      const outcome = await this.recordedOutcome(record);
       return { commandId, type: record.commandType, aggregateId: record.aggregateId, state: outcome.status === 'accepted' ? 'completed' : 'failed', attempts: 1, outcome };
     }
     const status: CommandStatus = {
@@ -147,10 +155,28 @@ export class CommandClient {
     if (state === 'completed') status.outcome = job.returnvalue as CommandOutcome;
     if (state === 'failed') {
       status.failedReason = job.failedReason;
-      const rejected = parseRejection(commandId, job.data.aggregateId, job.failedReason);
+      const rejected = await this.rejectionOf(commandId);
       if (rejected) status.outcome = rejected;
     }
     return status;
+  }
+
+  /**
+   * A failed command's rejected outcome: kept on its job by the worker, or (for a job failed
+   * before outcomes were kept there) as the store recorded it; undefined when it failed without
+   * a decision.
+   */
+  private async rejectionOf(commandId: string): Promise<CommandOutcome | undefined> {
+    const kept = await this.gate.rejectionOf(commandId);
+    if (kept) return kept;
+    const record = await this.store.getProcessedCommand(commandId);
+    return record?.status === 'rejected' ? outcomeFromRecord(record) : undefined;
+  }
+
+  /** A recorded outcome, with a rejection's actual version from its job while Redis keeps it (the store has none). */
+  private async recordedOutcome(record: ProcessedCommand): Promise<CommandOutcome> {
+    if (record.status === 'accepted') return outcomeFromRecord(record);
+    return (await this.gate.rejectionOf(record.commandId)) ?? outcomeFromRecord(record);
   }
 
   /** Commands in all aggregates' gates (queued or running). */
@@ -177,7 +203,31 @@ export class CommandClient {
     this.redis.disconnect();
   }
 
-  private waitFor(commandId: string, aggregateId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
+  /** Queues validated commands (see sendMany); `toCheck`: the ids to compare with what the store recorded. */
+  private async enqueue(jobs: CommandJobData[], toCheck: ReadonlySet<string>): Promise<void> {
+    const unique = uniqueCommands(jobs);
+    if (toCheck.size > 0) await this.refuseReusedIds(unique.filter((c) => toCheck.has(c.commandId)));
+    // One script stores the parked jobs and admits them to their gates (see enqueue.lua).
+    await this.gate.enqueue(unique, this.jobOptions);
+  }
+
+  /**
+   * The commands Redis may have forgotten (retention) are compared with what the store recorded
+   * for their ids. Only type and aggregate can be: processed_commands keeps no payload (a
+   * fingerprint column there would close that gap). One query per call, on the primary key, and
+   * only for ids the producer chose: it roughly doubled the time of a send() on a loaded machine.
+   */
+  private async refuseReusedIds(commands: EnqueueCommand[]): Promise<void> {
+    const { rows } = await this.options.pool.query<{ command_id: string; command_type: string; aggregate_id: string }>(
+      'SELECT command_id, command_type, aggregate_id FROM processed_commands WHERE command_id = ANY($1::text[])',
+      [commands.map((c) => c.commandId)],
+    );
+    if (rows.length === 0) return;
+    const sent = new Map(commands.map((c) => [c.commandId, c.data as CommandJobData]));
+    for (const row of rows) refuseIfRecordedOther({ commandType: row.command_type, aggregateId: row.aggregate_id }, sent.get(row.command_id)!);
+  }
+
+  private waitFor(commandId: string, timeoutMs: number): { outcome: Promise<CommandOutcome>; waiter: Waiter } {
     let waiter!: Waiter;
     const outcome = new Promise<CommandOutcome>((resolve, reject) => {
       const waiters = this.waiters.get(commandId) ?? new Set<Waiter>();
@@ -188,7 +238,6 @@ export class CommandClient {
         if (waiters.size === 0) this.waiters.delete(commandId);
       };
       waiter = {
-        aggregateId,
         resolve: (o) => (done(), resolve(o)),
         reject: (e) => (done(), reject(e)),
       };
@@ -205,19 +254,21 @@ export class CommandClient {
   }
 
   private async settle(commandId: string, returnvalue: unknown, failedReason: string | undefined): Promise<void> {
-    const waiters = this.waiters.get(commandId);
-    if (!waiters) return;
-    const aggregateId = [...waiters][0]!.aggregateId;
+    if (!this.waiters.has(commandId)) return;
     let outcome: CommandOutcome | undefined;
     let error: unknown;
     if (returnvalue !== undefined && returnvalue !== null && !failedReason) {
       outcome = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as CommandOutcome;
     } else {
-      const reason = failedReason ?? 'unknown failure';
-      outcome = parseRejection(commandId, aggregateId, reason);
-      if (!outcome) error = new CommandFailedError(commandId, reason);
+      // Only a failed command costs this read: its outcome, if it was rejected, is kept as data.
+      try {
+        outcome = await this.rejectionOf(commandId);
+        if (!outcome) error = new CommandFailedError(commandId, failedReason ?? 'unknown failure');
+      } catch (readError) {
+        error = readError; // Redis or the store away: the waiter learns why instead of timing out
+      }
     }
-    for (const w of [...waiters]) (outcome ? w.resolve(outcome) : w.reject(error));
+    for (const w of [...(this.waiters.get(commandId) ?? [])]) (outcome ? w.resolve(outcome) : w.reject(error));
   }
 
   private queueEvents(): Promise<QueueEvents> {
@@ -232,6 +283,33 @@ export class CommandClient {
     })();
     return this.events;
   }
+}
+
+/**
+ * The commands of a call as the gate queues them, each id once. An id given twice for one command
+ * is queued once; given for two different commands, the call is refused.
+ * @throws CommandIdReusedError
+ */
+function uniqueCommands(jobs: CommandJobData[]): EnqueueCommand[] {
+  const byId = new Map<string, EnqueueCommand>();
+  for (const data of jobs) {
+    const fingerprint = commandFingerprint(data);
+    const first = byId.get(data.commandId);
+    if (first && first.fingerprint !== fingerprint) {
+      throw new CommandIdReusedError(data.commandId, differingParts(first.data as CommandJobData, data));
+    }
+    if (!first) byId.set(data.commandId, { aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data, fingerprint });
+  }
+  return [...byId.values()];
+}
+
+/** @throws CommandIdReusedError when the recorded command is of another type or aggregate than the one sent. */
+function refuseIfRecordedOther(recorded: Pick<ProcessedCommand, 'commandType' | 'aggregateId'>, sent: CommandJobData): void {
+  const differs = [
+    ...(recorded.commandType !== sent.commandType ? ['type'] : []),
+    ...(recorded.aggregateId !== sent.aggregateId ? ['aggregateId'] : []),
+  ];
+  if (differs.length > 0) throw new CommandIdReusedError(sent.commandId, differs);
 }
 
 function toCommandState(state: string, attemptsMade: number): CommandState {

@@ -32,3 +32,19 @@ export class CommandClientClosedError extends EventStoreError {
     super(`the command client was closed while waiting for command "${commandId}" (it stays queued and may still run)`);
   }
 }
+
+/**
+ * A command id already names another command (another type, aggregate, payload or expected
+ * version): the new command was not queued, and nothing of its call was written. An identical
+ * resend is not an error: it gets the first outcome. `differs` names the parts that differ, when
+ * known (after Redis forgot the first command only its type and aggregate can be compared).
+ */
+export class CommandIdReusedError extends InvalidInputError {
+  override readonly code = 'command_id_reused';
+  constructor(readonly commandId: string, readonly differs: readonly string[]) {
+    super(
+      `command id "${commandId}" was already used for another command${differs.length > 0 ? ` (different ${differs.join(', ')})` : ''}; ` +
+        'the command was not queued: send it under a new id',
+    );
+  }
+}

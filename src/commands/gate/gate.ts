@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EventStoreError, InvalidInputError } from '../../errors.ts';
+import { CommandIdReusedError } from './errors.ts';
+import { differingParts } from './fingerprint.ts';
+import { parseRejectedOutcome, type RejectedOutcome } from './outcome.ts';
 
 /**
  * The per-aggregate ordering gate on top of open-source BullMQ (which has no groups).
@@ -19,8 +22,8 @@ import { EventStoreError, InvalidInputError } from '../../errors.ts';
  */
 
 export type AdmitStatus = 'head' | 'parked' | 'finished';
-/** What enqueue.lua answers per command; 'foreign' and 'unwritten' only when it wrote nothing. */
-type EnqueueStatus = AdmitStatus | 'foreign' | 'unwritten';
+/** What enqueue.lua answers per command; 'foreign', 'reused' and 'unwritten' only when it wrote nothing. */
+type EnqueueStatus = AdmitStatus | 'foreign' | 'reused' | 'unwritten';
 export type ClaimStatus = 'head' | 'parked' | 'halted';
 export type HeadState = 'completed' | 'failed' | 'missing' | 'parked' | 'busy';
 
@@ -47,6 +50,17 @@ export interface HaltedAggregate {
   commandId: string;
   reason: string;
   haltedAt: string;
+}
+
+export interface EnqueueCommand {
+  aggregateId: string;
+  commandId: string;
+  /** The BullMQ job name (the command type, as Bull Board lists it). */
+  name: string;
+  /** The BullMQ job data (CommandJobData for the client's commands). */
+  data: unknown;
+  /** See commandFingerprint; without one, a reused id is not detected for this command. */
+  fingerprint?: string;
 }
 
 export interface GateOptions {
@@ -84,7 +98,7 @@ const ENQUEUE_CHUNK = 500;
 /** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
 export const DEFAULT_PARK_MS = 60 * 60 * 1000;
 
-const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote'] as const;
+const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote', 'record-rejection'] as const;
 const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const PROMOTE_INCLUDE = readLua('promote.include');
 const LUA = Object.fromEntries(
@@ -96,8 +110,9 @@ type GateRedis = Redis & {
   esGateClaim(...args: (string | number)[]): Promise<[ClaimStatus, string | null, string | null, ...(string | null)[]]>;
   esGateAdvance(...args: (string | number)[]): Promise<[string | null, number]>;
   esGateInspect(...args: (string | number)[]): Promise<string[]>;
-  esGateResume(...args: (string | number)[]): Promise<string | null>;
+  esGateResume(...args: (string | number)[]): Promise<['resumed' | 'not_halted', string | null]>;
   esGatePromote(...args: (string | number)[]): Promise<number>;
+  esGateRecordRejection(...args: (string | number)[]): Promise<number>;
 };
 
 export class CommandGate {
@@ -126,8 +141,11 @@ export class CommandGate {
    * Stores commands as parked BullMQ jobs and admits them to their gates in the given order, in one
    * step (see enqueue.lua); those that head their gate are promoted. Returns each one's status.
    * `options` are the BullMQ job options every command shares (attempts, backoff, retention).
+   * `fingerprint` (see fingerprint.ts) is kept with the job; a command whose id is taken by a job
+   * with another fingerprint refuses the whole call.
+   * @throws ForeignJobKeyError, CommandIdReusedError (nothing of the call written)
    */
-  async enqueue(commands: Array<{ aggregateId: string; commandId: string; name: string; data: unknown }>, options: JobsOptions): Promise<AdmitStatus[]> {
+  async enqueue(commands: EnqueueCommand[], options: JobsOptions): Promise<AdmitStatus[]> {
     const shared = JSON.stringify(options);
     const statuses: AdmitStatus[] = [];
     // A script blocks Redis while it runs, so a few hundred commands each; one after the other, so
@@ -135,7 +153,7 @@ export class CommandGate {
     for (let i = 0; i < commands.length; i += ENQUEUE_CHUNK) {
       const chunk = commands.slice(i, i + ENQUEUE_CHUNK);
       const keys = chunk.flatMap((c) => [this.gateList(c.aggregateId), this.queueKey + c.commandId]);
-      const args = chunk.flatMap((c) => [c.aggregateId, c.commandId, c.name, JSON.stringify(c.data)]);
+      const args = chunk.flatMap((c) => [c.aggregateId, c.commandId, c.name, JSON.stringify(c.data), c.fingerprint ?? '']);
       const answered = await this.redis.esGateEnqueue(
         8 + keys.length, this.keys.backlog, this.keys.halted, this.keys.size, this.keys.acceptedSeq,
         this.keys.delayed, `${this.queueKey}marker`, `${this.queueKey}meta`, `${this.queueKey}events`, ...keys,
@@ -143,6 +161,8 @@ export class CommandGate {
       );
       const foreign = chunk.filter((_, j) => answered[j] === 'foreign').map((c) => c.commandId);
       if (foreign.length > 0) throw new ForeignJobKeyError(foreign);
+      const reused = chunk.find((_, j) => answered[j] === 'reused');
+      if (reused) throw await this.reusedError(reused);
       statuses.push(...(answered as AdmitStatus[]));
     }
     return statuses;
@@ -195,6 +215,19 @@ export class CommandGate {
     return (await this.redis.esGatePromote(this.queueKey, commandId)) === 1;
   }
 
+  /**
+   * Keeps a rejected command's outcome on its job (see record-rejection.lua), for rejectionOf.
+   * The worker calls it before failing the job, so the outcome is there when 'failed' is seen.
+   */
+  async recordRejection(outcome: RejectedOutcome): Promise<void> {
+    await this.redis.esGateRecordRejection(this.queueKey + outcome.commandId, JSON.stringify(outcome));
+  }
+
+  /** The rejected outcome kept on a command's job, if the job is still in Redis and was rejected. */
+  async rejectionOf(commandId: string): Promise<RejectedOutcome | undefined> {
+    return parseRejectedOutcome(await this.redis.hget(this.queueKey + commandId, 'rejection'));
+  }
+
   /** Heads of aggregates with no progress for `staleMs`, with their job states (see inspect.lua). */
   async inspectStale(staleMs: number, limit: number): Promise<Array<{ aggregateId: string; commandId: string; state: HeadState }>> {
     const now = Date.now();
@@ -234,12 +267,30 @@ export class CommandGate {
    * @throws AggregateNotHaltedError
    */
   async resume(aggregateId: string): Promise<void> {
+    const [status] = await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now(), this.queueKey);
+    if (status === 'not_halted') throw new AggregateNotHaltedError(aggregateId);
+  }
+
+  /**
+   * For a command already processed: refuses it when its job, still in Redis, holds another
+   * command under its id. Reads only; enqueue.lua does the same check when it queues.
+   * @throws CommandIdReusedError
+   */
+  async refuseIfReused(command: EnqueueCommand): Promise<void> {
+    const stored = await this.redis.hget(this.queueKey + command.commandId, 'fingerprint');
+    if (stored && command.fingerprint && stored !== command.fingerprint) throw await this.reusedError(command);
+  }
+
+  /** Names what differs between the refused command and the one its id names (read only on refusal). */
+  private async reusedError(command: EnqueueCommand): Promise<CommandIdReusedError> {
+    const stored = await this.redis.hget(this.queueKey + command.commandId, 'data');
+    let differs: string[] = [];
     try {
-      await this.redis.esGateResume(this.gateList(aggregateId), this.keys.halted, this.keys.backlog, aggregateId, Date.now(), this.queueKey);
-    } catch (error) {
-      if (String((error as Error).message).includes('NOT_HALTED')) throw new AggregateNotHaltedError(aggregateId);
-      throw error;
+      differs = differingParts(JSON.parse(stored ?? 'null') ?? {}, command.data as Parameters<typeof differingParts>[1]);
+    } catch {
+      // Unreadable job data: the error still names the id; what differs stays unsaid.
     }
+    return new CommandIdReusedError(command.commandId, differs);
   }
 
   private gateList(aggregateId: string): string {
@@ -255,6 +306,7 @@ function defineScripts(redis: Redis): void {
   redis.defineCommand('esGateInspect', { lua: LUA.inspect, numberOfKeys: 3 });
   redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });
   redis.defineCommand('esGatePromote', { lua: LUA.promote, numberOfKeys: 0 });
+  redis.defineCommand('esGateRecordRejection', { lua: LUA['record-rejection'], numberOfKeys: 1 });
 }
 
 function optionalNumber(value: string | null | undefined): number | undefined {

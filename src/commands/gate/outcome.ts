@@ -2,28 +2,45 @@ import type { CommandOutcome } from '../../envelope/codec.ts';
 import type { ProcessedCommand } from '../../store/types.ts';
 
 /**
- * How outcomes travel: an accepted command completes its job with the outcome as return value; a
- * rejected one fails its job with a reason of the form `rejected [code]: reason`, readable in Bull
- * Board and parseable here. processed_commands in PostgreSQL holds both for good.
+ * How outcomes travel, always as data: an accepted command completes its job with the outcome as
+ * return value; a rejected one keeps its outcome on the job (field `rejection`, see
+ * record-rejection.lua) and fails the job with a sentence for people (`rejected [code]: reason`,
+ * as Bull Board shows it) that nothing parses. processed_commands in PostgreSQL holds both for good.
  */
 
-const REJECTED = /^rejected \[([a-z_]+)\]: ([\s\S]*)$/;
+export type RejectedOutcome = Extract<CommandOutcome, { status: 'rejected' }>;
 
+/** The failedReason of a rejected command's job: for people reading Bull Board, never parsed. */
 export function rejectionMessage(code: string, reason: string): string {
   return `rejected [${code}]: ${reason}`;
 }
 
-/** The rejected outcome a failed job's reason stands for, if it stands for one. */
-export function parseRejection(commandId: string, aggregateId: string, failedReason: string): CommandOutcome | undefined {
-  const match = REJECTED.exec(failedReason);
-  if (!match) return undefined;
-  const [, code, reason] = match as unknown as [string, string, string];
-  const actual = code === 'concurrency' ? /is at version (\d+)/.exec(reason) : null;
-  return { commandId, aggregateId, status: 'rejected', code, reason, ...(actual ? { actualVersion: Number(actual[1]) } : {}) };
+/**
+ * A rejected outcome as kept on a job; undefined when there is none or it is not one (anything can
+ * write to Redis, so the shape is checked).
+ */
+export function parseRejectedOutcome(json: string | null | undefined): RejectedOutcome | undefined {
+  if (!json) return undefined;
+  let value: Partial<RejectedOutcome>;
+  try {
+    value = JSON.parse(json) as Partial<RejectedOutcome>;
+  } catch {
+    return undefined;
+  }
+  const { commandId, aggregateId, status, code, reason, actualVersion } = value ?? {};
+  if (status !== 'rejected' || typeof commandId !== 'string' || typeof aggregateId !== 'string' || typeof code !== 'string' || typeof reason !== 'string') {
+    return undefined;
+  }
+  return { commandId, aggregateId, status, code, reason, ...(Number.isSafeInteger(actualVersion) ? { actualVersion } : {}) };
 }
 
+/**
+ * The outcome the store recorded. processed_commands keeps no version for a rejection, so a
+ * concurrency rejection read from there has no actualVersion (the job's copy has it while Redis
+ * keeps the job).
+ */
 export function outcomeFromRecord(record: ProcessedCommand): CommandOutcome {
   return record.status === 'accepted'
     ? { commandId: record.commandId, aggregateId: record.aggregateId, status: 'accepted', version: record.version, eventIds: record.eventIds }
-    : parseRejection(record.commandId, record.aggregateId, rejectionMessage(record.code, record.reason))!;
+    : { commandId: record.commandId, aggregateId: record.aggregateId, status: 'rejected', code: record.code, reason: record.reason };
 }

@@ -14,7 +14,7 @@ import { AppendBatcher } from './append-batcher.ts';
 import type { CommandJobData } from '../gate/command-job.ts';
 import { checkDecidedEvents } from '../domain/decided-events.ts';
 import { DomainRejectionError, InvalidDecidedEventError } from '../domain/errors.ts';
-import { outcomeFromRecord, rejectionMessage } from '../gate/outcome.ts';
+import { outcomeFromRecord, rejectionMessage, type RejectedOutcome } from '../gate/outcome.ts';
 import type { CommandRegistry } from '../domain/registry.ts';
 
 export interface CommandExecutorOptions {
@@ -27,11 +27,19 @@ export interface CommandExecutorOptions {
   maxConflictRetries?: number;
 }
 
-/** A decision that fails the job at once: BullMQ does not retry an UnrecoverableError. */
+/**
+ * A decision that fails the job at once: BullMQ does not retry an UnrecoverableError. The outcome
+ * travels as data (the worker keeps it on the job, see record-rejection.lua); the message is only
+ * the sentence Bull Board shows.
+ */
 export class CommandRejected extends UnrecoverableError {
+  readonly outcome: RejectedOutcome;
   /** `version`: the aggregate's version the rejection was decided on, when known for sure. */
-  constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number | undefined) {
+  constructor(outcome: RejectedOutcome, readonly version: number | undefined) {
     super(rejectionMessage(outcome.code, outcome.reason));
+    // A version conflict was decided on the version the aggregate is at: that is its actual version.
+    const actual = outcome.code === 'concurrency' && version !== undefined && outcome.actualVersion === undefined;
+    this.outcome = actual ? { ...outcome, actualVersion: version } : outcome;
   }
 }
 

@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { CommandOutcome } from '../../envelope/codec.ts';
 import { createLogger, logConnectionErrors, type Logger } from '../../logger.ts';
-import { validateAggregateId } from '../../store/validation.ts';
+import { validateAggregateId, validateTypeName } from '../../store/validation.ts';
+import { UnknownCommandTypeError } from '../domain/errors.ts';
 import { CommandExecutor, CommandRejected } from './command-executor.ts';
 import { parseCommandJob, type CommandJobData } from '../gate/command-job.ts';
 import { ACCEPTANCE_KEY, CommandGate, type Follower } from '../gate/gate.ts';
@@ -43,6 +44,11 @@ export interface CommandWorkerOptions {
    * behind it are decided in order and appended in one statement (default 100; 1 runs one at a time).
    */
   maxBatch?: number;
+  /**
+   * How long a command of a type this worker's registry lacks is left for other workers before
+   * this one looks at it again (default 5 s). See leaveForAnotherWorker.
+   */
+  unknownTypeRetryMs?: number;
 }
 
 export type OutcomeStatus = 'accepted' | 'rejected' | 'failed';
@@ -73,6 +79,18 @@ export interface OutcomeEvent {
   correlationId?: string;
 }
 
+/** Emitted as 'unknown_type' each time the worker leaves a command of a type its registry lacks. */
+export interface UnknownTypeEvent {
+  commandId: string;
+  commandType: string;
+  aggregateId: string;
+  /** When this worker (or any other) will look at the command again. */
+  retryInMs: number;
+}
+
+/** A command type this worker does not know is logged at most once per type in this period. */
+const UNKNOWN_TYPE_WARN_MS = 60_000;
+
 /**
  * Runs commands from the queue: for each job, claim the aggregate's gate (only its head may run,
  * and it takes the commands parked behind it along), execute the run (see CommandExecutor), advance
@@ -89,6 +107,8 @@ export class CommandWorker extends EventEmitter {
   private readonly reconciler: GateReconciler;
   private readonly advancing = new Set<Promise<void>>();
   private readonly log: Logger;
+  /** When each unknown command type was last logged (see leaveForAnotherWorker). */
+  private readonly unknownTypesWarned = new Map<string, number>();
 
   constructor(private readonly options: CommandWorkerOptions) {
     super();
@@ -153,6 +173,7 @@ export class CommandWorker extends EventEmitter {
     try {
       command = withAcceptedSeq(parseCommandJob(job.id, job.data, this.options.registry), claim.acceptedSeq);
     } catch (error) {
+      if (isTypeUnknownHere(error)) return this.leaveForAnotherWorker(job, aggregateId, error.commandType, token);
       throw new UnrecoverableError(`malformed command job: ${(error as Error).message}`);
     }
     const startedAt = Date.now();
@@ -180,10 +201,37 @@ export class CommandWorker extends EventEmitter {
       return execution.outcome;
     } catch (error) {
       if (error instanceof CommandRejected) {
+        // Kept as data before the job fails, so whoever sees it failed can read the outcome.
+        await this.gate.recordRejection(error.outcome);
         report(command, 'rejected', { code: error.outcome.code, reason: error.outcome.reason, version: error.version });
       }
       throw error;
     }
+  }
+
+  /**
+   * A command of a type this worker's registry lacks is not failed: another worker of the queue
+   * may know it (a rolling deploy adds a command type to some workers before others; refusing to
+   * start on a mismatch would block exactly that). It is parked again for `unknownTypeRetryMs`,
+   * without using up an attempt (BullMQ's moveToDelayed skips the attempt count), and stays the
+   * head of its aggregate's gate: the aggregate's later commands keep waiting behind it, so the
+   * order holds. It runs once a worker that knows the type picks it up. Every time is counted
+   * ('unknown_type' event, metric eventstore_commands_unknown_type_total), and logged once per
+   * type per minute, so a type no worker knows shows up instead of waiting silently.
+   */
+  private async leaveForAnotherWorker(job: Job, aggregateId: string, commandType: string, token: string | undefined): Promise<never> {
+    const retryInMs = this.options.unknownTypeRetryMs ?? 5_000;
+    await job.moveToDelayed(Date.now() + retryInMs, token);
+    this.emit('unknown_type', { commandId: job.id!, commandType, aggregateId, retryInMs } satisfies UnknownTypeEvent);
+    const now = Date.now();
+    if (now - (this.unknownTypesWarned.get(commandType) ?? -Infinity) >= UNKNOWN_TYPE_WARN_MS) {
+      this.unknownTypesWarned.set(commandType, now);
+      this.log.warn(
+        { commandId: job.id, commandType, aggregateId, knownTypes: this.options.registry.commandTypes(), retryInMs },
+        'command type unknown to this worker: left for a worker that knows it (its aggregate waits)',
+      );
+    }
+    throw new DelayedError();
   }
 
   private onFailed(job: Job, error: Error): void {
@@ -228,6 +276,21 @@ export class CommandWorker extends EventEmitter {
       log(error);
       if (this.listenerCount('error') > 0) this.emit('error', error);
     };
+  }
+}
+
+/**
+ * The job names a command type this worker's registry lacks but another's could have: a valid
+ * type name. A type that is not even a name (missing, not a string) is malformed for every
+ * registry and fails the job as before.
+ */
+function isTypeUnknownHere(error: unknown): error is UnknownCommandTypeError & { commandType: string } {
+  if (!(error instanceof UnknownCommandTypeError)) return false;
+  try {
+    validateTypeName('command type', error.commandType);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -12,6 +12,8 @@ const SETTINGS = {
   SNAPSHOT_EVERY: ['snapshotEvery', 100, 0, 1_000_000],
   AGGREGATE_CACHE_SIZE: ['cacheSize', 10_000, 0, 10_000_000],
   COMMAND_BATCH_SIZE: ['maxBatch', 100, 1, 1_000],
+  // A command of a type this worker does not know waits this long for a worker that does.
+  UNKNOWN_COMMAND_TYPE_RETRY_MS: ['unknownTypeRetryMs', 5_000, 100, 3_600_000],
 } as const;
 
 type Settings = { -readonly [K in keyof typeof SETTINGS as (typeof SETTINGS)[K][0]]: number };

@@ -17,6 +17,12 @@
   the events' metadata, so `verify` can check that every aggregate's events follow the order in
   which its commands were accepted.
 
+  Each job also keeps its command's fingerprint (field fingerprint: a digest of type, aggregate id,
+  payload and expected version). A command whose job exists with another fingerprint reuses the id
+  for a different command: it is refused, or its sender would get the first command's outcome for
+  a command that never ran. A job stored without a fingerprint, or a call without one, is not
+  compared.
+
   KEYS[1]          backlog ZSET: aggregate id -> time of its last progress (ms)
   KEYS[2]          halted HASH: aggregate id -> why it halted
   KEYS[3]          size STRING: number of commands in all gates
@@ -30,21 +36,23 @@
   ARGV[1]          now (ms): the jobs' timestamp
   ARGV[2]          park delay (ms): a parked job is due at now + delay
   ARGV[3]          BullMQ key prefix of the queue (`<prefix>:<queue>:`)
-  ARGV[3+4i-3..0]  the i-th command's aggregate id, command id, job name, job data (JSON)
-  ARGV[4+4n]       the job options (JSON) shared by every command, without jobId and delay
+  ARGV[3+5i-4..0]  the i-th command's aggregate id, command id, job name, job data (JSON),
+                   fingerprint ('' for none)
+  ARGV[4+5n]       the job options (JSON) shared by every command, without jobId and delay
 
   Returns one status per command: 'head' (first in its gate and the aggregate is not halted: it
   was promoted into the wait list), 'parked' (waits behind others, or the aggregate is halted),
   'finished' (the job already completed or failed; nothing changed). When the key of a command's
-  job exists and is not a job hash (a queue key of BullMQ's, or anything else), nothing at all is
-  written and the statuses are 'foreign' for such commands, 'unwritten' for the others.
+  job exists and is not a job hash (a queue key of BullMQ's, or anything else), or is the job of a
+  command with another fingerprint, nothing at all is written and the statuses are 'foreign' or
+  'reused' for such commands, 'unwritten' for the others.
 ]]
 -- @include promote
 local now = tonumber(ARGV[1])
 local due = now + tonumber(ARGV[2])
 local queueKey = ARGV[3]
 local n = (#KEYS - 8) / 2
-local sharedOpts = cjson.decode(ARGV[4 + 4 * n])
+local sharedOpts = cjson.decode(ARGV[4 + 5 * n])
 local maxEvents = redis.call('HGET', KEYS[7], 'opts.maxLenEvents')
 if not maxEvents then
   maxEvents = 10000
@@ -61,34 +69,43 @@ local seq = tonumber(redis.call('GET', KEYS[4]) or '0')
 local admitted = 0
 
 -- Never write into a key that is not a job hash: a command id naming one of the queue's own keys
--- would otherwise turn it into a hash and stop the queue. Checked for all before writing any.
+-- would otherwise turn it into a hash and stop the queue. Nor admit a command under an id that
+-- names another one. Checked for all before writing any.
 local result = {}
-local foreign = false
+local refused = false
 for i = 1, n do
   local job = KEYS[8 + 2 * i]
+  local fingerprint = ARGV[3 + 5 * i]
   local kind = redis.call('TYPE', job)['ok']
-  if kind ~= 'none' and (kind ~= 'hash' or redis.call('HEXISTS', job, 'data') == 0) then
-    result[i] = 'foreign'
-    foreign = true
-  else
-    result[i] = 'unwritten'
+  result[i] = 'unwritten'
+  if kind ~= 'none' then
+    local stored = kind == 'hash' and redis.call('HMGET', job, 'data', 'fingerprint') or {}
+    if not stored[1] then
+      result[i] = 'foreign'
+      refused = true
+    elseif fingerprint ~= '' and stored[2] and stored[2] ~= fingerprint then
+      result[i] = 'reused'
+      refused = true
+    end
   end
 end
-if foreign then return result end
+if refused then return result end
 
 result = {}
 for i = 1, n do
   local gate = KEYS[8 + 2 * i - 1]
   local job = KEYS[8 + 2 * i]
-  local aggregateId = ARGV[3 + 4 * i - 3]
-  local commandId = ARGV[3 + 4 * i - 2]
+  local aggregateId = ARGV[3 + 5 * i - 4]
+  local commandId = ARGV[3 + 5 * i - 3]
+  local fingerprint = ARGV[3 + 5 * i]
   local position = false
   if redis.call('EXISTS', job) == 0 then
-    local name = ARGV[3 + 4 * i - 1]
+    local name = ARGV[3 + 5 * i - 2]
     sharedOpts['jobId'] = commandId
     seq = seq + 1
-    redis.call('HSET', job, 'name', name, 'data', ARGV[3 + 4 * i], 'opts', cjson.encode(sharedOpts),
+    redis.call('HSET', job, 'name', name, 'data', ARGV[3 + 5 * i - 1], 'opts', cjson.encode(sharedOpts),
       'timestamp', now, 'delay', sharedOpts['delay'], 'priority', 0, 'acceptedSeq', seq)
+    if fingerprint ~= '' then redis.call('HSET', job, 'fingerprint', fingerprint) end
     redis.call('XADD', KEYS[8], '*', 'event', 'added', 'jobId', commandId, 'name', name)
     score = math.min(score + 1, maxScore)
     redis.call('ZADD', KEYS[5], score, commandId)
