@@ -48,7 +48,7 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
   const { env, registry } = deployment;
   const projections = chosenProjections(deployment, options.projections);
   const config = loadConfig(env);
-  const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel });
+  const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel, format: env.LOG_FORMAT });
   if (options.migrate) {
     const result = await migrate(config.migrationDatabaseUrl, { projections: [...projections.values()] });
     logger.info({ database: redactUrl(config.migrationDatabaseUrl), applied: result.applied }, 'database up to date');

@@ -105,8 +105,9 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
     },
     async (request, reply) => {
       const { command, waitMs } = readCommand(request);
+      // At debug: one line per command at info would drown everything else (the worker logs outcomes).
       const logCommand = (commandId: string, what: string, extra: object = {}) =>
-        request.log.info({ commandId, aggregateId: command.aggregateId, commandType: command.type, ...extra }, what);
+        request.log.debug({ commandId, aggregateId: command.aggregateId, commandType: command.type, ...extra }, what);
       if (waitMs === undefined) {
         const { commandId } = await commands.send(command);
         logCommand(commandId, 'command queued');
