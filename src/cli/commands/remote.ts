@@ -4,26 +4,48 @@ import type { SystemStatus } from '../../observability/system-status.ts';
 import { ApiClient } from '../api-client.ts';
 import { defineCommand, integerOption, requirePositional, settingsOf, UsageError, type CliCommand } from '../command.ts';
 
-const REMOTE = 'Talks to the server at EVENTSTORE_URL (default http://HOST:PORT) with API_TOKEN as bearer token.';
+const REMOTE = [
+  '--url URL: the server (default EVENTSTORE_URL, else http://HOST:PORT of the local settings)',
+  '--token TOKEN: the bearer token (default API_TOKEN; a flag shows in the process list, the variable does not)',
+];
+const REMOTE_OPTIONS = { url: { type: 'string' }, token: { type: 'string' } } as const;
+
+/** The API client for --url / --token, falling back to the settings of the config or the environment. */
+async function apiOf(values: Record<string, string | boolean | undefined>): Promise<ApiClient> {
+  const url = values.url;
+  const token = values.token;
+  if (url !== undefined) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(String(url));
+    } catch { /* refused below */ }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new UsageError(`--url must be an http(s) URL, got "${String(url)}"`);
+  }
+  if (token !== undefined && (typeof token !== 'string' || token === '' || /\s/.test(token))) {
+    throw new UsageError('--token must be a non-empty token without whitespace');
+  }
+  return ApiClient.fromEnv(await settingsOf(values), { url: url as string | undefined, token: token as string | undefined });
+}
 
 export const remoteCommands: CliCommand[] = [
   defineCommand({
     name: 'send',
     summary: 'Sends a command through the HTTP API.',
-    usage: "<type> <aggregateId> [payload-json] [--id ID] [--expected-version N] [--wait] [--timeout MS]",
+    usage: "<type> <aggregateId> [payload-json] [--id ID] [--expected-version N] [--wait] [--timeout MS] [--url URL] [--token TOKEN]",
     details: [
       "payload-json: the payload as JSON (default {}), e.g. '{\"customerId\":\"c-1\",\"total\":42}'",
       '--id: the command id (idempotency key); default a random UUID',
       '--expected-version: the version the aggregate must be at (0: it must not exist yet)',
       '--wait: print the outcome instead of the queued id (--timeout: how long to wait, default 10000 ms)',
       'Exit code 0 when queued or accepted, 1 when rejected or failed.',
-      REMOTE,
+      ...REMOTE,
     ],
     options: {
       id: { type: 'string' },
       'expected-version': { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
+      ...REMOTE_OPTIONS,
     },
     run: async ({ positionals, values }) => {
       const type = requirePositional(positionals, 0, 'type');
@@ -44,7 +66,7 @@ export const remoteCommands: CliCommand[] = [
         ...(expectedVersion === undefined ? {} : { expectedVersion }),
         ...(values.wait || timeout ? { wait: timeout ?? true } : {}),
       };
-      const { body: answer } = await ApiClient.fromEnv(await settingsOf(values)).request<CommandOutcome | { commandId: string; status: 'queued' }>(
+      const { body: answer } = await (await apiOf(values)).request<CommandOutcome | { commandId: string; status: 'queued' }>(
         'POST',
         '/commands',
         body,
@@ -57,12 +79,12 @@ export const remoteCommands: CliCommand[] = [
   defineCommand({
     name: 'events',
     summary: "Prints an aggregate's events, in version order.",
-    usage: '<aggregateId> [--from-version N] [--json]',
-    details: ['--json: one JSON object per line (type, version, global position, metadata, data)', REMOTE],
-    options: { 'from-version': { type: 'string' }, json: { type: 'boolean' } },
+    usage: '<aggregateId> [--from-version N] [--json] [--url URL] [--token TOKEN]',
+    details: ['--json: one JSON object per line (type, version, global position, metadata, data)', ...REMOTE],
+    options: { 'from-version': { type: 'string' }, json: { type: 'boolean' }, ...REMOTE_OPTIONS },
     run: async ({ positionals, values }) => {
       const aggregateId = requirePositional(positionals, 0, 'aggregateId');
-      const api = ApiClient.fromEnv(await settingsOf(values));
+      const api = await apiOf(values);
       let from: number | undefined = integerOption(values['from-version'], 'from-version', 1) ?? 1;
       let count = 0;
       while (from !== undefined) {
@@ -78,23 +100,23 @@ export const remoteCommands: CliCommand[] = [
   defineCommand({
     name: 'status',
     summary: 'Queue depth by state, gate backlog, halted aggregates, relay position and lag, subscription lag.',
-    usage: '[--json]',
-    details: [REMOTE],
-    options: { json: { type: 'boolean' } },
+    usage: '[--json] [--url URL] [--token TOKEN]',
+    details: [...REMOTE],
+    options: { json: { type: 'boolean' }, ...REMOTE_OPTIONS },
     run: async ({ values }) => {
-      const { body } = await ApiClient.fromEnv(await settingsOf(values)).request<SystemStatus>('GET', '/status');
+      const { body } = await (await apiOf(values)).request<SystemStatus>('GET', '/status');
       console.log(values.json ? JSON.stringify(body, null, 2) : formatStatus(body));
     },
   }),
   defineCommand({
     name: 'resume',
     summary: 'Resumes a halted aggregate: its queued commands run again, in their order.',
-    usage: '<aggregateId>',
-    details: ['An aggregate halts after a command failed for good when its failure policy is "halt".', REMOTE],
-    options: {},
+    usage: '<aggregateId> [--url URL] [--token TOKEN]',
+    details: ['An aggregate halts after a command failed for good when its failure policy is "halt".', ...REMOTE],
+    options: { ...REMOTE_OPTIONS },
     run: async ({ positionals, values }) => {
       const aggregateId = requirePositional(positionals, 0, 'aggregateId');
-      await ApiClient.fromEnv(await settingsOf(values)).request('POST', `/aggregates/${encodeURIComponent(aggregateId)}/resume`);
+      await (await apiOf(values)).request('POST', `/aggregates/${encodeURIComponent(aggregateId)}/resume`);
       console.log(`${aggregateId} resumed`);
     },
   }),
