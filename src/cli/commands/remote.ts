@@ -1,6 +1,7 @@
 import type { CommandOutcome } from '../../envelope/codec.ts';
 import type { EventView } from '../../http/event-view.ts';
 import type { SystemStatus } from '../../observability/system-status.ts';
+import type { HaltedAggregate, QueuedAggregate } from '../../commands/gate/gate.ts';
 import { ApiClient } from '../api-client.ts';
 import { defineCommand, integerOption, requirePositional, settingsOf, UsageError, type CliCommand } from '../command.ts';
 
@@ -100,11 +101,19 @@ export const remoteCommands: CliCommand[] = [
   defineCommand({
     name: 'status',
     summary: 'Queue depth by state, gate backlog, halted aggregates, relay position and lag, subscription lag.',
-    usage: '[--json] [--url URL] [--token TOKEN]',
-    details: [...REMOTE],
-    options: { json: { type: 'boolean' }, ...REMOTE_OPTIONS },
+    usage: '[--aggregates [--limit N]] [--json] [--url URL] [--token TOKEN]',
+    details: [
+      '--aggregates: the aggregates with queued commands (how many, the oldest one\'s age, the head command, its state and worker), then the halted ones with their failure',
+      '--limit N: with --aggregates, list at most N aggregates (default 100)',
+      '--json: the answer as JSON',
+      ...REMOTE,
+    ],
+    options: { json: { type: 'boolean' }, aggregates: { type: 'boolean' }, limit: { type: 'string' }, ...REMOTE_OPTIONS },
     run: async ({ values }) => {
-      const { body } = await (await apiOf(values)).request<SystemStatus>('GET', '/status');
+      const api = await apiOf(values);
+      if (values.aggregates) return printAggregates(api, integerOption(values.limit, 'limit', 1) ?? 100, values.json === true);
+      if (values.limit !== undefined) throw new UsageError('--limit goes with --aggregates');
+      const { body } = await api.request<SystemStatus>('GET', '/status');
       console.log(values.json ? JSON.stringify(body, null, 2) : formatStatus(body));
     },
   }),
@@ -122,6 +131,38 @@ export const remoteCommands: CliCommand[] = [
   }),
 ];
 
+interface AggregatesPage {
+  aggregates: Array<QueuedAggregate & { oldestQueuedAgeSeconds?: number }>;
+  nextCursor?: string;
+  halted?: HaltedAggregate[];
+}
+
+/** Walks GET /operations/aggregates until `limit` aggregates or the last page. */
+async function printAggregates(api: ApiClient, limit: number, json: boolean): Promise<void> {
+  const listed: AggregatesPage['aggregates'] = [];
+  let halted: HaltedAggregate[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: String(Math.min(limit - listed.length, 1000)), ...(cursor ? { cursor } : {}) });
+    const { body }: { body: AggregatesPage } = await api.request('GET', `/operations/aggregates?${query}`);
+    listed.push(...body.aggregates);
+    if (body.halted) halted = body.halted;
+    cursor = body.nextCursor;
+  } while (cursor !== undefined && listed.length < limit);
+  const shown = listed.slice(0, limit);
+  if (json) {
+    console.log(JSON.stringify({ aggregates: shown, halted, more: cursor !== undefined || listed.length > limit }, null, 2));
+    return;
+  }
+  console.log(shown.length === 0 ? 'no aggregate has queued commands' : 'AGGREGATE\tQUEUED\tOLDEST\tHEAD\tSTATE\tWORKER');
+  for (const a of shown) {
+    const age = a.oldestQueuedAgeSeconds === undefined ? '-' : `${a.oldestQueuedAgeSeconds.toFixed(1)}s`;
+    console.log(`${a.aggregateId}\t${a.queuedCommands}\t${age}\t${a.head.name} ${a.head.commandId}\t${a.head.state}${a.halted ? ' (halted)' : ''}\t${a.head.worker ?? '-'}`);
+  }
+  if (cursor !== undefined || listed.length > limit) console.log(`(more: raise --limit above ${limit})`);
+  for (const h of halted) console.log(`halted: ${h.aggregateId} since ${h.haltedAt} by command ${h.commandId}: ${h.reason}`);
+}
+
 function formatEvent(event: EventView): string {
   const data = event.data === undefined ? `<${event.contentType}, ${event.dataBase64?.length ?? 0} base64 chars>` : JSON.stringify(event.data);
   const tracing = [event.metadata.correlationId && `correlation=${event.metadata.correlationId}`, event.metadata.causationId && `causation=${event.metadata.causationId}`]
@@ -136,6 +177,12 @@ function formatStatus(status: SystemStatus): string {
     lines.push(
       `gates:         ${status.gate.parkedCommands} parked behind ${status.gate.aggregatesWithBacklog} busy aggregate(s), ${status.gate.haltedAggregates} halted`,
     );
+  }
+  if (status.workers !== undefined) {
+    lines.push(`workers:       ${status.workers}${status.workers === 0 ? ' (queued commands do not run)' : ''}`);
+  }
+  if (status.gate?.oldestQueuedCommandAgeSeconds !== undefined) {
+    lines.push(`oldest queued: ${status.gate.oldestQueuedCommandAgeSeconds.toFixed(1)} s`);
   }
   if (status.relay) {
     lines.push(`relay:         at ${JSON.stringify(status.relay.position)}, ${status.relay.lagEvents} event(s) / ${status.relay.lagSeconds.toFixed(1)} s behind`);

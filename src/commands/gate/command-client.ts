@@ -162,6 +162,11 @@ export class CommandClient {
     return this.gate.haltedAggregates();
   }
 
+  /** One page of the aggregates with queued commands, for operators (read only). */
+  listAggregates(cursor: string, count: number) {
+    return this.gate.listAggregates(cursor, count);
+  }
+
   /** Lets a halted aggregate's queued commands run again. @throws AggregateNotHaltedError */
   resumeAggregate(aggregateId: string): Promise<void> {
     return this.gate.resume(aggregateId);

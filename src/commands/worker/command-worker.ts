@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { DelayedError, UnrecoverableError, Worker, Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -116,6 +117,8 @@ export class CommandWorker extends EventEmitter {
       stalledInterval: this.options.stalledIntervalMs ?? 30_000,
       maxStalledCount: this.options.maxStalledCount ?? 5,
       autorun: false,
+      // Named, so a running job names its worker (processedBy) and the queue can count its workers.
+      name: `${hostname()}:${process.pid}`,
     });
     worker.on('failed', (job, error) => job && this.onFailed(job, error));
     worker.on('error', this.connectionError('redis (bullmq worker)'));
