@@ -76,6 +76,7 @@ describe('per-aggregate visibility', { timeout: 90_000 }, () => {
       const { head, oldestQueuedAgeSeconds } = byId[id]!;
       assert.equal(head.commandId, heads[id]);
       assert.equal(head.state, 'waiting', 'promoted, no worker has taken it');
+      assert.equal(head.name, `CreateOrder ${id}`, 'the job name carries the aggregate (Bull Board shows it)');
       assert.equal(head.worker, undefined);
       assert.ok(oldestQueuedAgeSeconds >= 0 && oldestQueuedAgeSeconds < 60);
     }

@@ -96,7 +96,7 @@ export class CommandClient {
     const jobs = commands.map((c) => toCommandJob(c, this.options.registry, this.maxCommandBytes));
     const unique = [...new Map(jobs.map((j) => [j.commandId, j])).values()];
     // One script stores the parked jobs and admits them to their gates (see enqueue.lua).
-    await this.gate.enqueue(unique.map((data) => ({ aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data })), this.jobOptions);
+    await this.gate.enqueue(unique.map((data) => ({ aggregateId: data.aggregateId, commandId: data.commandId, name: jobName(data), data })), this.jobOptions);
     return jobs.map((j) => ({ commandId: j.commandId }));
   }
 
@@ -254,4 +254,13 @@ function toCommandState(state: string, attemptsMade: number): CommandState {
     default:
       return 'queued';
   }
+}
+
+/**
+ * A job's name: the command type and its aggregate, so that Bull Board's lists show which
+ * aggregate each command is for (`UpdateOrderStatus order-42`). Nothing reads the type back from
+ * the name: job data carries it.
+ */
+export function jobName(command: { commandType: string; aggregateId: string }): string {
+  return `${command.commandType} ${command.aggregateId}`;
 }
