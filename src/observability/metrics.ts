@@ -106,6 +106,9 @@ export class Metrics {
     gauge('eventstore_subscription_lag_events', 'Events a subscription has not processed yet', ['subscription'], (g, s) => {
       for (const sub of s.subscriptions ?? []) g.set({ subscription: sub.subscription }, sub.lagEvents);
     });
+    gauge('eventstore_subscription_lag_seconds', 'Age of the oldest event a subscription has not processed yet (0: caught up)', ['subscription'], (g, s) => {
+      for (const sub of s.subscriptions ?? []) g.set({ subscription: sub.subscription }, sub.lagSeconds ?? 0);
+    });
   }
 }
 
