@@ -32,6 +32,9 @@ export class CommandRejected extends UnrecoverableError {
   /** `version`: the aggregate's version the rejection was decided on, when known for sure. */
   constructor(readonly outcome: Extract<CommandOutcome, { status: 'rejected' }>, readonly version: number | undefined) {
     super(rejectionMessage(outcome.code, outcome.reason));
+    // A decision of the domain, not a bug: BullMQ records no stack trace for it, so Bull Board
+    // shows the reason alone instead of a trace into the worker's source.
+    this.stack = '';
   }
 }
 
