@@ -1,7 +1,10 @@
 import pino from 'pino';
+import { ConfigError } from './errors.ts';
+import { prettyDestination, type LineDestination } from './log-pretty.ts';
 
 /**
- * JSON logs (pino). Anything that could hold a secret is redacted by path, so a logged config,
+ * JSON logs (pino), or readable lines when stdout is a terminal (LOG_FORMAT=auto, the default;
+ * json or pretty force one). Anything that could hold a secret is redacted by path, so a logged config,
  * request or error never prints a token or a password.
  */
 export type Logger = pino.Logger;
@@ -12,14 +15,37 @@ const REDACT = [
   'databaseUrl', '*.databaseUrl', 'migrationDatabaseUrl', '*.migrationDatabaseUrl',
 ];
 
-export function createLogger(options: { name: string; level?: string }): Logger {
-  return pino({
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export interface LoggerOptions {
+  name: string;
+  level?: string;
+  /** Default: LOG_FORMAT, else auto (pretty on a terminal, JSON otherwise). */
+  format?: string;
+  /** Where lines go (default stdout); `isTTY` decides the auto format. */
+  destination?: LineDestination & { isTTY?: boolean };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const out = options.destination ?? process.stdout;
+  const format = logFormat(options.format ?? process.env.LOG_FORMAT);
+  const pretty = format === 'pretty' || (format === 'auto' && out.isTTY === true);
+  const settings = {
     name: options.name,
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT, censor: '[redacted]' },
     serializers: { err: serializeError },
     base: { pid: process.pid },
-  });
+  };
+  if (pretty) return pino(settings, prettyDestination(out, { colors: out.isTTY === true }));
+  return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+function logFormat(value: string | undefined): LogFormat {
+  if (value === undefined || value === '') return 'auto';
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new ConfigError([`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${value}"`]);
 }
 
 /** `scheme://user:password@` in any text: the password part. */

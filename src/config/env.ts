@@ -38,6 +38,8 @@ export interface Config {
     metricsPort: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a signalled process may take to stop before it exits anyway (see run-until-signal.ts). */
+  stopTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -84,6 +86,7 @@ export function loadConfig(env: Env = process.env): Config {
       metricsPort: read.integer('METRICS_PORT', 0, 0, 65535),
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    stopTimeoutMs: read.integer('STOP_TIMEOUT_MS', 10_000, 100, 3_600_000),
   };
   if (config.eventBus === 'stan' && !config.stan.url) {
     problems.push('EVENT_BUS=stan needs STAN_URL (for example nats://127.0.0.1:4223)');

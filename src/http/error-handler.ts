@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ConcurrencyError, EventStoreError, InvalidInputError, PayloadTooLargeError } from '../errors.ts';
 
 /** What every error response looks like: a stable code and a sentence for a human. */
@@ -14,7 +14,7 @@ export interface ErrorBody {
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, body } = toResponse(error);
+    const { status, body } = toResponse(error, requestContext(request));
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error, reason: body.message }, 'request refused');
     return reply.code(status).send(body);
@@ -24,21 +24,54 @@ export function registerErrorHandler(app: FastifyInstance): void {
   );
 }
 
-export function toResponse(error: FastifyError | Error): { status: number; body: ErrorBody } {
+/** What an answer to a refused request can tell about the route: its body limit and media types. */
+export interface RequestContext {
+  bodyLimit?: number;
+  mediaTypes?: string[];
+}
+
+function requestContext(request: FastifyRequest): RequestContext {
+  const options = request.routeOptions;
+  const content = (options.schema?.body as { content?: Record<string, unknown> } | undefined)?.content;
+  return { bodyLimit: options.bodyLimit, mediaTypes: content ? Object.keys(content) : ['application/json'] };
+}
+
+export function toResponse(error: FastifyError | Error, context: RequestContext = {}): { status: number; body: ErrorBody } {
   if (error instanceof EventStoreError) {
     const { status, show } = statusOf(error);
     return show ? { status, body: { error: error.code, message: error.message } } : internal();
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    return { status: 400, body: { error: 'invalid_request', message: error.message } };
+    return { status: 400, body: { error: 'invalid_request', message: validationMessage(error.message, fastifyError.validation) } };
   }
   // Fastify's own client errors (body too large, bad JSON, unsupported media type) are safe to show.
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, body: { error: CLIENT_ERROR_CODES[status] ?? 'bad_request', message: error.message } };
+    return { status, body: { error: CLIENT_ERROR_CODES[status] ?? 'bad_request', message: clientErrorMessage(fastifyError, context) } };
   }
   return internal();
+}
+
+/**
+ * Ajv's message for an unknown field ("body must NOT have additional properties") does not say
+ * which field: the name is in the error's params.
+ */
+function validationMessage(message: string, validation: NonNullable<FastifyError['validation']>): string {
+  const unknown = validation
+    .map((issue) => (issue.keyword === 'additionalProperties' ? (issue.params as { additionalProperty?: unknown }).additionalProperty : undefined))
+    .filter((name): name is string => typeof name === 'string');
+  return unknown.length === 0 ? message : `${message}: unknown field ${unknown.map((name) => `"${name}"`).join(', ')}`;
+}
+
+function clientErrorMessage(error: FastifyError, context: RequestContext): string {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && context.bodyLimit !== undefined) {
+    return `the request body is over the limit of ${context.bodyLimit} bytes`;
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && context.mediaTypes?.length) {
+    return `${error.message}; accepted: ${context.mediaTypes.join(', ')}`;
+  }
+  return error.message;
 }
 
 function internal(): { status: number; body: ErrorBody } {

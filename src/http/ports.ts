@@ -1,3 +1,4 @@
+import type { QueuedAggregate } from '../commands/gate/gate.ts';
 import type { CommandStatus } from '../commands/gate/command-client.ts';
 import type { SendCommand as CommandRequest } from '../commands/gate/command-job.ts';
 import type { CommandOutcome } from '../envelope/codec.ts';
@@ -16,6 +17,8 @@ export interface CommandPort {
   sendAndWait(command: CommandRequest, options: { timeoutMs: number }): Promise<CommandOutcome>;
   getCommand(commandId: string): Promise<CommandStatus | undefined>;
   haltedAggregates(): Promise<Array<{ aggregateId: string }>>;
+  /** One page of the aggregates with queued commands (see CommandGate.listAggregates). */
+  listAggregates?(cursor: string, count: number): Promise<{ aggregates: QueuedAggregate[]; nextCursor: string | undefined }>;
   /** @throws an error with code 'aggregate_not_halted' */
   resumeAggregate(aggregateId: string): Promise<void>;
 }

@@ -10,11 +10,15 @@ export interface ReadinessProbe {
   name: string;
   check(): Promise<void>;
   close?(): Promise<void>;
+  /** Reported under `warnings`, without making the process unready (see workersProbe). */
+  advisory?: boolean;
 }
 
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, 'ok' | string>;
+  /** Advisory probes that failed: something an operator should know that does not stop this process serving. */
+  warnings: Record<string, string>;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -25,13 +29,35 @@ export async function checkReadiness(probes: readonly ReadinessProbe[]): Promise
     probes.map(async (probe) => {
       try {
         await withTimeout(probe.check(), PROBE_TIMEOUT_MS);
-        return [probe.name, 'ok'] as const;
+        return [probe, 'ok'] as const;
       } catch (error) {
-        return [probe.name, describe(error)] as const;
+        return [probe, describe(error)] as const;
       }
     }),
   );
-  return { ready: results.every(([, result]) => result === 'ok'), checks: Object.fromEntries(results) };
+  const required = results.filter(([probe]) => !probe.advisory);
+  const warnings = results.filter(([probe, result]) => probe.advisory && result !== 'ok');
+  return {
+    ready: required.every(([, result]) => result === 'ok'),
+    checks: Object.fromEntries(required.map(([probe, result]) => [probe.name, result])),
+    warnings: Object.fromEntries(warnings.map(([probe, result]) => [probe.name, result])),
+  };
+}
+
+/**
+ * Advisory: some worker consumes the command queue. The API stays ready without one (it queues
+ * commands durably, which is what it is for while workers restart or scale), but an operator must
+ * hear that queued commands do not run: /readyz says so under `warnings`, /status and the
+ * eventstore_queue_workers metric count the workers.
+ */
+export function workersProbe(queue: { name: string; getWorkersCount(): Promise<number> }): ReadinessProbe {
+  return {
+    name: 'workers',
+    advisory: true,
+    async check() {
+      if ((await queue.getWorkersCount()) === 0) throw new Error(`no worker consumes the command queue "${queue.name}": queued commands do not run`);
+    },
+  };
 }
 
 export function postgresProbe(pool: Queryable): ReadinessProbe {

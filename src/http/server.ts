@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Queue } from 'bullmq';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CommandRegistry } from '../commands/domain/registry.ts';
 import type { Logger } from '../logger.ts';
@@ -12,6 +12,7 @@ import { BULL_BOARD_PATH, registerBullBoard } from './bull-board.ts';
 import { CORRELATION_HEADER, correlationIdOf } from './correlation.ts';
 import { commandComponents, withCommandDocs } from './command-docs.ts';
 import { registerErrorHandler } from './error-handler.ts';
+import { DebugRequestLog } from './request-log.ts';
 import { clientErrorHandler, frameworkErrorHandler, requestLogSerializers } from './connection-errors.ts';
 import type { AggregatePort, CommandPort } from './ports.ts';
 import type { ReadinessProbe } from './readiness.ts';
@@ -115,7 +116,7 @@ function fastifyOptions(deps: ServerDeps, timeouts: ServerTimeouts) {
     // Request lines are logged without their query string: a token sent there is no less secret.
     loggerInstance: deps.logger.child({}, { serializers: requestLogSerializers }) as FastifyBaseLogger,
     genReqId: correlationIdOf,
-    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    logController: new DebugRequestLog({ requestIdLogLabel: 'correlationId' }),
     bodyLimit: deps.maxCommandBytes + ENVELOPE_ALLOWANCE_BYTES,
     requestTimeout: timeouts.requestMs,
     connectionTimeout: IDLE_CONNECTION_MS,

@@ -93,6 +93,18 @@ export class Metrics {
     gauge('eventstore_halted_aggregates', 'Aggregates halted after a failed command, waiting for an operator', [], (g, s) => {
       if (s.gate) g.set(s.gate.haltedAggregates);
     });
+    gauge('eventstore_aggregates_with_backlog', 'Aggregates with queued commands (running or waiting their turn)', [], (g, s) => {
+      if (s.gate) g.set(s.gate.aggregatesWithBacklog);
+    });
+    gauge('eventstore_oldest_queued_command_age_seconds', 'Age of the oldest queued command (0: none queued)', [], (g, s) => {
+      if (s.gate?.oldestQueuedCommandAgeSeconds !== undefined) g.set(s.gate.oldestQueuedCommandAgeSeconds);
+    });
+    gauge('eventstore_queue_workers', 'Workers connected to the command queue; 0: queued commands do not run', ['queue'], (g, s) => {
+      if (s.workers !== undefined) g.set({ queue: s.queueName ?? '' }, s.workers);
+    });
+    gauge('eventstore_dead_letter_commands', 'Commands that failed for good and are kept in the failed set (see FAILED_COMMANDS_KEEP)', [], (g, s) => {
+      if (s.queue.failed !== undefined) g.set(s.queue.failed);
+    });
     gauge('eventstore_relay_lag_events', 'Committed events the relay has not published yet', [], (g, s) => {
       if (s.relay) g.set(s.relay.lagEvents);
     });
@@ -101,6 +113,9 @@ export class Metrics {
     });
     gauge('eventstore_subscription_lag_events', 'Events a subscription has not processed yet', ['subscription'], (g, s) => {
       for (const sub of s.subscriptions ?? []) g.set({ subscription: sub.subscription }, sub.lagEvents);
+    });
+    gauge('eventstore_subscription_lag_seconds', 'Age of the oldest event a subscription has not processed yet (0: caught up)', ['subscription'], (g, s) => {
+      for (const sub of s.subscriptions ?? []) g.set({ subscription: sub.subscription }, sub.lagSeconds ?? 0);
     });
   }
 }

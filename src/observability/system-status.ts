@@ -8,7 +8,17 @@ import type { Queue } from 'bullmq';
 export interface SystemStatus {
   /** BullMQ job counts by state. Commands parked behind their aggregate's head count as delayed. */
   queue: Record<string, number>;
-  gate?: { parkedCommands: number; aggregatesWithBacklog: number; haltedAggregates: number };
+  gate?: {
+    parkedCommands: number;
+    aggregatesWithBacklog: number;
+    haltedAggregates: number;
+    /** Age of the oldest queued command (the oldest gate head), 0 when none is queued. */
+    oldestQueuedCommandAgeSeconds?: number;
+  };
+  /** The command queue's name. */
+  queueName?: string;
+  /** Workers connected to the command queue (BullMQ's client list); 0: nothing runs commands. */
+  workers?: number;
   relay?: { position: unknown; lagEvents: number; lagSeconds: number };
   subscriptions?: Array<{ subscription: string; lagEvents: number; lagSeconds?: number }>;
 }
@@ -20,20 +30,24 @@ export interface StatusSources {
   gate?: StatusPart<'gate'>;
   relay?: StatusPart<'relay'>;
   subscriptions?: StatusPart<'subscriptions'>;
+  workers?: StatusPart<'workers'>;
 }
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 
 export function systemStatus(sources: StatusSources): () => Promise<SystemStatus> {
   return async () => {
-    const [queue, gate, relay, subscriptions] = await Promise.all([
+    const [queue, gate, relay, subscriptions, workers] = await Promise.all([
       sources.queue.getJobCounts(...QUEUE_STATES),
       sources.gate?.(),
       sources.relay?.(),
       sources.subscriptions?.(),
+      sources.workers?.(),
     ]);
     return {
       queue,
+      queueName: sources.queue.name,
+      ...(workers === undefined ? {} : { workers }),
       ...(gate ? { gate } : {}),
       ...(relay ? { relay } : {}),
       ...(subscriptions ? { subscriptions } : {}),

@@ -13,7 +13,7 @@ import { loadWorkerSettings } from '../commands/worker/worker-settings.ts';
 import type { Config } from '../config/env.ts';
 import { ConfigError } from '../errors.ts';
 import { aggregateReader } from '../http/aggregate-reader.ts';
-import { natsProbe, postgresProbe, redisProbe } from '../http/readiness.ts';
+import { natsProbe, postgresProbe, redisProbe, workersProbe } from '../http/readiness.ts';
 import { buildServer, listen } from '../http/server.ts';
 import { serveMetrics } from '../observability/metrics-listener.ts';
 import { Metrics } from '../observability/metrics.ts';
@@ -81,14 +81,21 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
   const status = systemStatus({
     queue,
     gate: async () => {
-      const [inGates, aggregates, halted] = await Promise.all([
+      const [inGates, aggregates, halted, oldest] = await Promise.all([
         commands.gate.size(),
         commands.gate.activeAggregates(),
         commands.haltedAggregates(),
+        commands.gate.oldestQueuedAt(),
       ]);
       // One command per aggregate is its head (running or about to); the rest wait behind it.
-      return { parkedCommands: Math.max(0, inGates - aggregates), aggregatesWithBacklog: aggregates, haltedAggregates: halted.length };
+      return {
+        parkedCommands: Math.max(0, inGates - aggregates),
+        aggregatesWithBacklog: aggregates,
+        haltedAggregates: halted.length,
+        oldestQueuedCommandAgeSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+      };
     },
+    workers: () => queue.getWorkersCount(),
     relay: () => relayStatus(pool, config.natsPrefix),
     // Counted on each projection's own event types: its checkpoint does not move past events it skips.
     subscriptions: () =>
@@ -104,6 +111,7 @@ export async function startServer(ctx: RoleContext): Promise<RunningRole> {
     postgresProbe(pool),
     redisProbe(config.redisUrl, log),
     natsProbe(config.eventBus === 'stan' ? config.stan.url! : config.natsUrl, log),
+    workersProbe(queue),
   ];
   const app = await buildServer({
     logger: log,

@@ -34,6 +34,8 @@ export interface RunningProcess {
   roles: RunningRole[];
   /** Stops every role, last started first, and closes the shared connections (once, however often called). */
   stop(): Promise<void>;
+  /** STOP_TIMEOUT_MS: how long runRolesUntilSignal lets stop() take before the process exits anyway. */
+  stopTimeoutMs: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
   const { env, registry } = deployment;
   const projections = chosenProjections(deployment, options.projections);
   const config = loadConfig(env);
-  const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel });
+  const logger = createLogger({ name: names.length === 1 ? `eventstore-${names[0]}` : 'eventstore', level: config.logLevel, format: env.LOG_FORMAT });
   if (options.migrate) {
     const result = await migrate(config.migrationDatabaseUrl, { projections: [...projections.values()] });
     logger.info({ database: redactUrl(config.migrationDatabaseUrl), applied: result.applied }, 'database up to date');
@@ -79,7 +81,7 @@ export async function runRoles(names: readonly RoleName[], options: RunRolesOpti
   }
   const listening = roles.some((role) => role.url !== undefined);
   logger.info({ roles: roles.map((role) => role.name), config: deployment.source, ...(listening ? { apiAuth: apiAuth(config) } : {}) }, 'started');
-  return { roles, stop };
+  return { roles, stop, stopTimeoutMs: config.stopTimeoutMs };
 }
 
 /**
@@ -105,7 +107,8 @@ function deploymentOf(options: RunRolesOptions): Promise<Deployment> | Deploymen
 
 /**
  * Runs roles until SIGTERM or SIGINT, then stops them gracefully and exits 0 (1 when the start or
- * the stop failed). What `eventstore <role>` and the entry points in workers/ do.
+ * the stop failed, or the stop outlasted STOP_TIMEOUT_MS; at once on a second signal). What
+ * `eventstore <role>` and the entry points in workers/ do.
  */
 export function runRolesUntilSignal(names: readonly RoleName[], options: RunRolesOptions = {}): Promise<RunningProcess> {
   return runUntilSignal(createLogger({ name: 'eventstore' }), () => runRoles(names, options));

@@ -18,12 +18,13 @@ describe('Bull Board in a real browser (headless Chromium)', { skip }, () => {
   let browser: BrowserContext;
   let profile: string;
   let commandId: string;
+  const aggregateId = `order-${randomUUID()}`;
 
   before(async () => {
     // Server only: the command stays queued, and the board is behind the bearer token.
     system = await startSystem(['server'], { API_TOKEN: TOKEN });
     const sent = await call(system.baseUrl, 'POST', '/commands', {
-      body: { type: 'CreateOrder', aggregateId: `order-${randomUUID()}`, payload: { customerId: 'c-browser', total: 12 } },
+      body: { type: 'CreateOrder', aggregateId, payload: { customerId: 'c-browser', total: 12 } },
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     assert.equal(sent.status, 202);
@@ -58,8 +59,8 @@ describe('Bull Board in a real browser (headless Chromium)', { skip }, () => {
     const queueName = system.env.QUEUE_NAME!;
     await page.goto(`${system.baseUrl}/admin/queues`);
     await page.getByText(queueName).first().click({ timeout: 30_000 });
-    // The queue's page lists its latest jobs: the command by its name and id.
-    await page.getByText('CreateOrder').first().waitFor({ timeout: 30_000 });
+    // The queue's page lists its latest jobs: the command by its name (type and aggregate) and id.
+    await page.getByText(`CreateOrder ${aggregateId}`).first().waitFor({ timeout: 30_000 });
     await page.getByText(commandId).first().waitFor({ timeout: 30_000 });
     await mkdir(ARTIFACTS, { recursive: true });
     const file = join(ARTIFACTS, 'bull-board.png');

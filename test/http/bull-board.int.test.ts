@@ -8,12 +8,13 @@ describe('Bull Board at /admin/queues', () => {
   let system: TestSystem;
   let queueName: string;
   let commandId: string;
+  const boardAggregate = `order-${randomUUID()}`;
 
   before(async () => {
     system = await startSystem(['server']);
     queueName = system.env.QUEUE_NAME!;
     const sent = await call(system.baseUrl, 'POST', '/commands', {
-      body: { type: 'CreateOrder', aggregateId: `order-${randomUUID()}`, payload: { customerId: 'c-board', total: 3 } },
+      body: { type: 'CreateOrder', aggregateId: boardAggregate, payload: { customerId: 'c-board', total: 3 } },
     });
     commandId = sent.body.commandId;
   });
@@ -45,7 +46,7 @@ describe('Bull Board at /admin/queues', () => {
     assert.equal(queue.allowRetries, false);
     const job = queue.jobs.find((j: { id: string }) => j.id === commandId);
     assert.ok(job, 'the command is a job, by its command id');
-    assert.equal(job.name, 'CreateOrder');
+    assert.equal(job.name, `CreateOrder ${boardAggregate}`, 'the name carries the aggregate');
     assert.equal(job.data.payload.customerId, 'c-board');
   });
 

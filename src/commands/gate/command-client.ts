@@ -188,6 +188,11 @@ export class CommandClient {
     return this.gate.haltedAggregates();
   }
 
+  /** One page of the aggregates with queued commands, for operators (read only). */
+  listAggregates(cursor: string, count: number) {
+    return this.gate.listAggregates(cursor, count);
+  }
+
   /** Lets a halted aggregate's queued commands run again. @throws AggregateNotHaltedError */
   resumeAggregate(aggregateId: string): Promise<void> {
     return this.gate.resume(aggregateId);
@@ -298,7 +303,7 @@ function uniqueCommands(jobs: CommandJobData[]): EnqueueCommand[] {
     if (first && first.fingerprint !== fingerprint) {
       throw new CommandIdReusedError(data.commandId, differingParts(first.data as CommandJobData, data));
     }
-    if (!first) byId.set(data.commandId, { aggregateId: data.aggregateId, commandId: data.commandId, name: data.commandType, data, fingerprint });
+    if (!first) byId.set(data.commandId, { aggregateId: data.aggregateId, commandId: data.commandId, name: jobName(data), data, fingerprint });
   }
   return [...byId.values()];
 }
@@ -327,4 +332,13 @@ function toCommandState(state: string, attemptsMade: number): CommandState {
     default:
       return 'queued';
   }
+}
+
+/**
+ * A job's name: the command type and its aggregate, so that Bull Board's lists show which
+ * aggregate each command is for (`UpdateOrderStatus order-42`). Nothing reads the type back from
+ * the name: job data carries it.
+ */
+export function jobName(command: { commandType: string; aggregateId: string }): string {
+  return `${command.commandType} ${command.aggregateId}`;
 }

@@ -63,6 +63,28 @@ export interface EnqueueCommand {
   fingerprint?: string;
 }
 
+/** An aggregate with queued commands, as an operator sees it (see list-aggregates.lua). */
+export interface QueuedAggregate {
+  aggregateId: string;
+  /** Commands in its gate, the head included. */
+  queuedCommands: number;
+  /** When its oldest queued command (the head) was added, ms since the epoch. */
+  oldestQueuedAt: number | undefined;
+  head: {
+    commandId: string;
+    /** The BullMQ job name. */
+    name: string;
+    state: 'running' | 'waiting' | 'parked' | 'retrying' | 'finished' | 'missing';
+    /** When a worker last took it (ms since the epoch). */
+    startedAt: number | undefined;
+    /** The worker that last took it (BullMQ processedBy), when workers are named. */
+    worker: string | undefined;
+    attemptsMade: number;
+  };
+  /** Set when the aggregate is halted: the failure that halted it. */
+  halted?: Omit<HaltedAggregate, 'aggregateId'>;
+}
+
 export interface GateOptions {
   prefix: string;
   queueName: string;
@@ -98,7 +120,7 @@ const ENQUEUE_CHUNK = 500;
 /** One hour: short enough that an orphaned job heals by itself, far above any retry backoff. */
 export const DEFAULT_PARK_MS = 60 * 60 * 1000;
 
-const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote', 'record-rejection'] as const;
+const SCRIPTS = ['enqueue', 'claim', 'advance', 'inspect', 'resume', 'promote', 'record-rejection', 'list-aggregates', 'oldest-queued'] as const;
 const readLua = (name: string) => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 const PROMOTE_INCLUDE = readLua('promote.include');
 const LUA = Object.fromEntries(
@@ -113,6 +135,8 @@ type GateRedis = Redis & {
   esGateResume(...args: (string | number)[]): Promise<['resumed' | 'not_halted', string | null]>;
   esGatePromote(...args: (string | number)[]): Promise<number>;
   esGateRecordRejection(...args: (string | number)[]): Promise<number>;
+  esGateListAggregates(...args: (string | number)[]): Promise<[string, ...(string | number)[]]>;
+  esGateOldestQueued(...args: (string | number)[]): Promise<[number | null, number]>;
 };
 
 export class CommandGate {
@@ -257,6 +281,34 @@ export class CommandGate {
     return this.redis.lrange(this.gateList(aggregateId), 0, -1);
   }
 
+  /**
+   * One page of the aggregates with queued commands (read only; see list-aggregates.lua). Start
+   * with cursor '0'; nextCursor is undefined on the last page. `count` is a hint.
+   */
+  async listAggregates(cursor = '0', count = 100): Promise<{ aggregates: QueuedAggregate[]; nextCursor: string | undefined }> {
+    const [next, ...flat] = await this.redis.esGateListAggregates(
+      this.keys.backlog, this.keys.halted, cursor, count, `${this.queueKey}gate:q:`, this.queueKey,
+    );
+    const aggregates: QueuedAggregate[] = [];
+    for (let i = 0; i < flat.length; i += 10) {
+      const [aggregateId, queued, commandId, name, addedAt, startedAt, worker, state, attempts, halted] = flat.slice(i, i + 10).map(String);
+      aggregates.push({
+        aggregateId: aggregateId!,
+        queuedCommands: Number(queued),
+        oldestQueuedAt: optionalNumber(addedAt),
+        head: { commandId: commandId!, name: name!, state: state as QueuedAggregate['head']['state'], startedAt: optionalNumber(startedAt), worker: worker || undefined, attemptsMade: Number(attempts) },
+        ...(halted ? { halted: JSON.parse(halted) as Omit<HaltedAggregate, 'aggregateId'> } : {}),
+      });
+    }
+    return { aggregates, nextCursor: next === '0' ? undefined : next };
+  }
+
+  /** When the oldest queued command was added (ms), over at most `bound` aggregates (see oldest-queued.lua). */
+  async oldestQueuedAt(bound = 10_000): Promise<number | undefined> {
+    const [oldest] = await this.redis.esGateOldestQueued(this.keys.backlog, bound, `${this.queueKey}gate:q:`, this.queueKey);
+    return oldest ?? undefined;
+  }
+
   async haltedAggregates(): Promise<HaltedAggregate[]> {
     const all = await this.redis.hgetall(this.keys.halted);
     return Object.entries(all).map(([aggregateId, json]) => ({ aggregateId, ...(JSON.parse(json) as Omit<HaltedAggregate, 'aggregateId'>) }));
@@ -307,6 +359,8 @@ function defineScripts(redis: Redis): void {
   redis.defineCommand('esGateResume', { lua: LUA.resume, numberOfKeys: 3 });
   redis.defineCommand('esGatePromote', { lua: LUA.promote, numberOfKeys: 0 });
   redis.defineCommand('esGateRecordRejection', { lua: LUA['record-rejection'], numberOfKeys: 1 });
+  redis.defineCommand('esGateListAggregates', { lua: LUA['list-aggregates'], numberOfKeys: 2 });
+  redis.defineCommand('esGateOldestQueued', { lua: LUA['oldest-queued'], numberOfKeys: 1 });
 }
 
 function optionalNumber(value: string | null | undefined): number | undefined {

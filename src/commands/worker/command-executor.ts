@@ -40,6 +40,9 @@ export class CommandRejected extends UnrecoverableError {
     // A version conflict was decided on the version the aggregate is at: that is its actual version.
     const actual = outcome.code === 'concurrency' && version !== undefined && outcome.actualVersion === undefined;
     this.outcome = actual ? { ...outcome, actualVersion: version } : outcome;
+    // A decision of the domain, not a bug: BullMQ records no stack trace for it, so Bull Board
+    // shows the reason alone instead of a trace into the worker's source.
+    this.stack = '';
   }
 }
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { EventEmitter } from 'node:events';
 import { DelayedError, UnrecoverableError, Worker, Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -136,6 +137,8 @@ export class CommandWorker extends EventEmitter {
       stalledInterval: this.options.stalledIntervalMs ?? 30_000,
       maxStalledCount: this.options.maxStalledCount ?? 5,
       autorun: false,
+      // Named, so a running job names its worker (processedBy) and the queue can count its workers.
+      name: `${hostname()}:${process.pid}`,
     });
     worker.on('failed', (job, error) => job && this.onFailed(job, error));
     worker.on('error', this.connectionError('redis (bullmq worker)'));
@@ -240,12 +243,13 @@ export class CommandWorker extends EventEmitter {
     const rejected = error instanceof CommandRejected;
     if (!rejected) {
       const now = Date.now();
+      const commandType = typeof job.data?.commandType === 'string' ? job.data.commandType : job.name; // the name also holds the aggregate id
       this.emit('outcome', {
-        commandId: job.id!, commandType: job.name, aggregateId: aggregateId ?? '', status: 'failed', reason: error.message,
+        commandId: job.id!, commandType, aggregateId: aggregateId ?? '', status: 'failed', reason: error.message,
         startedAt: job.processedOn ?? now, finishedAt: now, durationMs: now - (job.processedOn ?? now), attempts: job.attemptsMade, conflicts: 0, ranWith: job.id!,
         correlationId: correlationIdOf(job.data),
       } satisfies OutcomeEvent);
-      this.log.warn({ commandId: job.id, commandType: job.name, aggregateId, correlationId: correlationIdOf(job.data), reason: error.message }, 'command failed for good');
+      this.log.warn({ commandId: job.id, commandType, aggregateId, correlationId: correlationIdOf(job.data), reason: error.message }, 'command failed for good');
     }
     if (aggregateId === undefined) return; // never admitted to a gate
     const policy = this.options.registry.aggregate(job.data?.aggregateType)?.failurePolicy ?? 'continue';

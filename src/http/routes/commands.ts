@@ -55,7 +55,7 @@ const outcomeSchema = {
 
 const queuedSchema = {
   type: 'object',
-  properties: { commandId: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, message: { type: 'string' } },
+  properties: { commandId: { type: 'string' }, aggregateId: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, message: { type: 'string' } },
 } as const;
 
 /** 409 and 422 carry either an outcome (the command ran) or an error (it was refused before). */
@@ -105,12 +105,13 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
     },
     async (request, reply) => {
       const { command, waitMs } = readCommand(request);
+      // At debug: one line per command at info would drown everything else (the worker logs outcomes).
       const logCommand = (commandId: string, what: string, extra: object = {}) =>
-        request.log.info({ commandId, aggregateId: command.aggregateId, commandType: command.type, ...extra }, what);
+        request.log.debug({ commandId, aggregateId: command.aggregateId, commandType: command.type, ...extra }, what);
       if (waitMs === undefined) {
         const { commandId } = await commands.send(command);
         logCommand(commandId, 'command queued');
-        return reply.code(202).send({ commandId, status: 'queued' });
+        return reply.code(202).send({ commandId, aggregateId: command.aggregateId, status: 'queued' });
       }
       // The id is fixed here so that a wait that times out can still answer with it.
       const commandId = command.commandId ?? randomUUID();
@@ -120,7 +121,7 @@ export function registerCommandRoutes(app: FastifyInstance, commands: CommandPor
         return sendOutcome(request, reply, outcome);
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'command_timeout') throw error;
-        return reply.code(202).send({ commandId, status: 'queued', message: `no outcome within ${waitMs} ms; it stays queued` });
+        return reply.code(202).send({ commandId, aggregateId: command.aggregateId, status: 'queued', message: `no outcome within ${waitMs} ms; it stays queued` });
       }
     },
   );

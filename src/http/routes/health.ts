@@ -19,6 +19,7 @@ export function registerHealthRoutes(app: FastifyInstance, probes: readonly Read
     properties: {
       status: { type: 'string', enum: ['ready', 'unavailable'] },
       checks: { type: 'object', additionalProperties: { type: 'string' } },
+      warnings: { type: 'object', additionalProperties: { type: 'string' } },
     },
   } as const;
   app.get(
@@ -26,14 +27,17 @@ export function registerHealthRoutes(app: FastifyInstance, probes: readonly Read
     {
       schema: {
         summary: 'Readiness: Redis, PostgreSQL and NATS answer',
-        description: '503 names each dependency that does not answer, with the reason.',
+        description:
+          '503 names each dependency that does not answer, with the reason. `warnings` names what an operator ' +
+          'should know without making the API unready: `workers` when no worker consumes the command queue.',
         tags: ['health'],
         response: { 200: report, 503: report },
       },
     },
     async (_request, reply) => {
-      const { ready, checks } = await checkReadiness(probes);
-      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+      const { ready, checks, warnings } = await checkReadiness(probes);
+      const warned = Object.keys(warnings).length > 0 ? { warnings } : {};
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks, ...warned });
     },
   );
 }
