@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { WrongLastSequenceError } from '../../src/bus/errors.ts';
 import { after, before, test } from 'node:test';
 import { decodeEvent } from '../../src/envelope/codec.ts';
 import { Relay, relayStatus } from '../../src/bus/relay.ts';
-import { EventStore } from '../../src/store/event-store.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';
 import type { TestDatabase } from '../support/database.ts';
+import { commitOrder, commitPositionAt } from '../support/commit-order.ts';
 import { waitUntil } from '../support/wait.ts';
 import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from './helpers.ts';
 
@@ -31,8 +30,29 @@ async function readLog(): Promise<RecordedEvent[]> {
   return events;
 }
 
-async function storeInCommitOrder(): Promise<RecordedEvent[]> {
-  return new EventStore(db.pool).readAll({ limit: 1_000_000 });
+/** How many events the log holds (its last sequence). */
+async function published(): Promise<number> {
+  return (await bus.lastMessage(bus.subjects.events))?.sequence ?? 0;
+}
+
+async function stored(): Promise<number> {
+  return Number((await db.pool.query('SELECT count(*) FROM events')).rows[0].count);
+}
+
+/** Writes orders in rounds until stop() is called; resolves to the number of events written. */
+function writeUntilStopped(): { stop(): Promise<number> } {
+  let stopping = false;
+  const running = (async () => {
+    let written = 0;
+    while (!stopping) written += await writeOrders(db.pool, { orders: 30, updates: 3, writers: 6 });
+    return written;
+  })();
+  return {
+    stop() {
+      stopping = true;
+      return running;
+    },
+  };
 }
 
 test('the relay publishes every committed event once, in commit order, while writers run; two relays: one active', async () => {
@@ -42,8 +62,12 @@ test('the relay publishes every committed event once, in commit order, while wri
   await second.start();
   const writing = writeOrders(db.pool, { orders: 300, updates: 2, writers: 6 });
   await waitUntil(() => first.isActive || second.isActive, 'a relay becomes active');
-  // Kill the active one mid-stream; the standby takes over from the end of the stream.
-  await new Promise((r) => setTimeout(r, 200));
+  // Kill the active one mid-stream, once it has published and committed events are still waiting
+  // for it; the standby takes over from the end of the stream.
+  await waitUntil(async () => {
+    const log = await published();
+    return log >= 100 && (await stored()) > log;
+  }, 'the active relay published 100 events with more committed behind them', 60_000);
   const [active, standby] = first.isActive ? [first, second] : [second, first];
   assert.equal(standby.isActive, false, 'only one relay is active');
   await active.stop();
@@ -51,28 +75,30 @@ test('the relay publishes every committed event once, in commit order, while wri
   await waitUntil(async () => (await relayStatus(db.pool, bus.subjects.prefix)).lagEvents === 0, 'relay caught up', 60_000);
   await standby.stop();
 
-  const expected = await storeInCommitOrder();
+  const expected = await commitOrder(db.pool);
   const log = await readLog();
   assert.equal(expected.length, written);
-  assert.deepEqual(log.map((e) => e.eventId), expected.map((e) => e.eventId), 'the log is the store in commit order, no gap, no duplicate');
+  assert.deepEqual(log.map((e) => e.eventId), expected, 'the log is the store in commit order, no gap, no duplicate');
   const status = await relayStatus(db.pool, bus.subjects.prefix);
-  assert.deepEqual(status.position, { transactionId: expected.at(-1)!.transactionId, globalPosition: expected.at(-1)!.globalPosition });
+  assert.deepEqual(status.position, await commitPositionAt(db.pool, expected.length));
   assert.equal(status.lagSeconds, 0);
 });
 
 const RELAY_WORKER = fileURLToPath(new URL('../../workers/relay.ts', import.meta.url));
 
-test('a relay process SIGKILLed at random points, again and again, loses nothing and reorders nothing', async () => {
-  const before = (await storeInCommitOrder()).length;
-  const writing = writeOrders(db.pool, { orders: 300, updates: 3, writers: 6 });
+test('a relay process SIGKILLed mid-stream, again and again, loses nothing and reorders nothing', async () => {
+  const before = await stored();
+  const writing = writeUntilStopped();
   const env = { ...process.env, DATABASE_URL: db.url, NATS_PREFIX: bus.subjects.prefix, EVENT_BUS: 'jetstream', LOG_LEVEL: 'fatal' };
   for (let round = 0; round < 4; round++) {
+    // Each kill comes after the process has published 50 events of its own while writers run.
+    const start = await published();
     const child = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
-    await sleep(800 + Math.floor(Math.random() * 1200));
+    await waitUntil(async () => (await published()) >= start + 50, `relay process ${round + 1} published 50 events`, 60_000);
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
-  const written = await writing;
+  const written = await writing.stop();
   // The last one stops gracefully on SIGTERM, with exit code 0.
   const last = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
   await waitUntil(async () => (await relayStatus(db.pool, bus.subjects.prefix)).lagEvents === 0, 'relay caught up', 120_000);
@@ -80,7 +106,7 @@ test('a relay process SIGKILLed at random points, again and again, loses nothing
   last.kill('SIGTERM');
   const [code] = await once(last, 'exit');
   assert.equal(code, 0);
-  assert.deepEqual((await readLog()).map((e) => e.eventId), (await storeInCommitOrder()).map((e) => e.eventId));
+  assert.deepEqual((await readLog()).map((e) => e.eventId), await commitOrder(db.pool));
 });
 
 test('fencing: a publish that does not follow the stream sequence it expects is refused and not stored', async () => {
