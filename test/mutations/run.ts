@@ -18,6 +18,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** What the tests need of the repository; node_modules is linked, not copied. */
 const COPIED = ['src', 'test', 'examples', 'sql', 'proto', 'workers', 'bin', 'scripts', 'package.json', 'tsconfig.json', 'eventstore.config.ts'];
 const TIMEOUT_MS = Number(process.env.MUTATION_TIMEOUT_MS ?? 15 * 60_000);
+/** Set by Ctrl-C: the running tests are killed, their copy removed, and the run ends. */
+let interrupted = false;
 
 export class StalePatchError extends Error {
   readonly code = 'stale_mutation_patch';
@@ -67,6 +69,11 @@ function runTests(dir: string, tests: string[]): Promise<TestRun> {
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
+  const stop = () => {
+    interrupted = true;
+    process.kill(-child.pid!, 'SIGKILL');
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -75,6 +82,7 @@ function runTests(dir: string, tests: string[]): Promise<TestRun> {
   return new Promise((resolve) => {
     child.once('close', (code) => {
       clearTimeout(timer);
+      process.off('SIGINT', stop).off('SIGTERM', stop);
       resolve({ passed: code === 0 && !timedOut, timedOut, failures: failedTests(output), output, ms: Date.now() - started });
     });
   });
@@ -122,6 +130,7 @@ async function baseline(mutations: Mutation[]): Promise<boolean> {
   try {
     console.log(`baseline: ${tests.length} test files on an unmutated copy`);
     const run = await runTests(dir, tests);
+    if (interrupted) process.exit(130);
     if (!run.passed) console.error(`baseline FAILED (${Math.round(run.ms / 1000)} s): ${run.failures.join('; ')}\n${run.output.slice(-4000)}`);
     else console.log(`baseline passed in ${Math.round(run.ms / 1000)} s`);
     return run.passed;
@@ -147,6 +156,7 @@ async function main(): Promise<void> {
   for (const mutation of chosen) {
     console.log(`[${results.length + 1}/${chosen.length}] ${mutation.id}: ${mutation.tests.join(' ')}`);
     const result = await runMutation(mutation, logs);
+    if (interrupted) process.exit(130);
     console.log(`  ${result.status.toUpperCase()} in ${Math.round(result.ms / 1000)} s${result.by ? `: ${result.by}` : ''}`);
     results.push(result);
   }

@@ -71,11 +71,14 @@ test('two appliers of one projection at once never double-apply: the second wait
     );
     return rows[0].n === 1;
   };
-  while (!(await blocked())) {
-    assert.equal(secondDone, false, 'the second applier finished while the first held the projection: it did not wait');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    while (!(await blocked())) {
+      assert.equal(secondDone, false, 'the second applier finished while the first held the projection: it did not wait');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    releaseFirst(); // also when the check failed, so the first applier's connection is freed
   }
-  releaseFirst();
   assert.equal((await first).length, 19);
   assert.deepEqual(await second, [], 'the second applier found the events applied');
   assert.deepEqual(await auditedEventIds(db.pool), batch.map((e) => e.eventId), 'each event applied once');
