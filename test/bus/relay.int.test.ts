@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { WrongLastSequenceError } from '../../src/bus/errors.ts';
@@ -55,12 +55,16 @@ function writeUntilStopped(): { stop(): Promise<number> } {
   };
 }
 
-test('the relay publishes every committed event once, in commit order, while writers run; two relays: one active', async () => {
+test('the relay publishes every committed event once, in commit order, while writers run; two relays: one active', async (t) => {
   const first = new Relay({ pool: db.pool, bus, maxIdleMs: 20 });
   const second = new Relay({ pool: db.pool, bus, maxIdleMs: 20, standbyRetryMs: 100 });
   await first.start();
   await second.start();
   const writing = writeOrders(db.pool, { orders: 300, updates: 2, writers: 6 });
+  t.after(async () => {
+    await writing.catch(() => {});
+    await Promise.allSettled([first.stop(), second.stop()]); // also when an assertion failed first
+  });
   await waitUntil(() => first.isActive || second.isActive, 'a relay becomes active');
   // Kill the active one mid-stream, once it has published and committed events are still waiting
   // for it; the standby takes over from the end of the stream.
@@ -86,21 +90,32 @@ test('the relay publishes every committed event once, in commit order, while wri
 
 const RELAY_WORKER = fileURLToPath(new URL('../../workers/relay.ts', import.meta.url));
 
-test('a relay process SIGKILLed mid-stream, again and again, loses nothing and reorders nothing', async () => {
+test('a relay process SIGKILLed mid-stream, again and again, loses nothing and reorders nothing', async (t) => {
   const before = await stored();
   const writing = writeUntilStopped();
   const env = { ...process.env, DATABASE_URL: db.url, NATS_PREFIX: bus.subjects.prefix, EVENT_BUS: 'jetstream', LOG_LEVEL: 'fatal' };
+  const children = new Set<ChildProcess>();
+  const startRelay = () => {
+    const child = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
+  t.after(async () => {
+    await writing.stop().catch(() => 0); // also when an assertion failed first
+    for (const child of children) child.kill('SIGKILL');
+  });
   for (let round = 0; round < 4; round++) {
     // Each kill comes after the process has published 50 events of its own while writers run.
-    const start = await published();
-    const child = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
-    await waitUntil(async () => (await published()) >= start + 50, `relay process ${round + 1} published 50 events`, 60_000);
+    const from = await published();
+    const child = startRelay();
+    await waitUntil(async () => (await published()) >= from + 50, `relay process ${round + 1} published 50 events`, 60_000);
     child.kill('SIGKILL');
     await once(child, 'exit');
   }
   const written = await writing.stop();
   // The last one stops gracefully on SIGTERM, with exit code 0.
-  const last = fork(RELAY_WORKER, [], { execArgv: ['--import', 'tsx'], env, stdio: 'ignore' });
+  const last = startRelay();
   await waitUntil(async () => (await relayStatus(db.pool, bus.subjects.prefix)).lagEvents === 0, 'relay caught up', 120_000);
   await waitUntil(async () => (await readLog()).length === before + written, 'the log holds every event', 30_000);
   last.kill('SIGTERM');
