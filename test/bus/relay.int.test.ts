@@ -4,11 +4,17 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { WrongLastSequenceError } from '../../src/bus/errors.ts';
 import { after, before, test } from 'node:test';
-import { decodeEvent } from '../../src/envelope/codec.ts';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeEvent, encodeEvent } from '../../src/envelope/codec.ts';
+import { EventStore } from '../../src/store/event-store.ts';
 import { Relay, relayStatus } from '../../src/bus/relay.ts';
 import type { RecordedEvent } from '../../src/store/types.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { commitOrder, commitPositionAt } from '../support/commit-order.ts';
+import { jsonEvent } from '../support/events.ts';
 import { waitUntil } from '../support/wait.ts';
 import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from './helpers.ts';
 
@@ -129,4 +135,38 @@ test('fencing: a publish that does not follow the stream sequence it expects is 
   const message = { data: Buffer.from('stale'), msgId: 'stale-relay-1' };
   await assert.rejects(bus.publishBatch(bus.subjects.events, [message], { expectedLastSequence: end - 1 }), WrongLastSequenceError);
   assert.equal((await bus.lastMessage(bus.subjects.events))!.sequence, end);
+});
+
+test('fencing: a relay that missed a newer publisher\'s messages is refused and resumes from the end, even past the dedupe window', async (t) => {
+  const relay = new Relay({ pool: db.pool, bus, maxIdleMs: 20 });
+  await relay.start();
+  t.after(() => relay.stop());
+  await writeOrders(db.pool, { orders: 5, updates: 0, writers: 1, tag: 'fence-a' });
+  await waitUntil(async () => (await published()) === (await stored()), 'the relay published the first events');
+
+  // A dedupe window this short lets a re-published event id through: only fencing stops it then.
+  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  t.after(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const stream = await jsm.streams.find(bus.subjects.events);
+  await jsm.streams.update(stream, { ...(await jsm.streams.info(stream)).config, duplicate_window: 200 * 1e6 });
+
+  // The relay cannot see the next events (an open transaction holds every commit-order reader
+  // back), while "a newer relay" publishes them after the stream's end, as a relay would.
+  const blocker = new pg.Client({ connectionString: db.url });
+  await blocker.connect();
+  t.after(() => blocker.end());
+  await blocker.query('BEGIN');
+  await blocker.query('SELECT pg_current_xact_id()');
+  await writeOrders(db.pool, { orders: 5, updates: 0, writers: 1, tag: 'fence-b' });
+  const store = new EventStore(db.pool);
+  const newer = (await Promise.all(Array.from({ length: 5 }, (_, i) => store.readStream(`fence-b-${i}`)))).flat();
+  await bus.publishBatch(bus.subjects.events, newer.map((e) => ({ data: encodeEvent(e), msgId: e.eventId })), { expectedLastSequence: await published() });
+  await sleep(400); // set-up, not a proof: the dedupe window of those ids passes
+  await blocker.query('COMMIT');
+
+  // The marker: an event written after; once it is in the log, the relay has dealt with the others.
+  const [marker] = (await store.append('fence-marker', [jsonEvent('OrderCreated', {})], { aggregateType: 'Order' })).events;
+  await waitUntil(async () => (await readLog()).some((e) => e.eventId === marker!.eventId), 'the marker reached the log', 60_000);
+  assert.deepEqual((await readLog()).map((e) => e.eventId), await commitOrder(db.pool), 'each event once: the stale relay\'s publish was refused');
 });

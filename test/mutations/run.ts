@@ -117,7 +117,8 @@ async function runMutation(mutation: Mutation, logs: string): Promise<Result> {
     const log = join(logs, `${mutation.id}.log`);
     writeFileSync(log, run.output);
     if (run.passed) return { mutation, status: 'survived', by: '', ms: run.ms, log };
-    const by = run.timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : run.failures.join('; ') || 'the test run failed (see log)';
+    const named = run.failures.length > 2 ? [...run.failures.slice(0, 2), `(+${run.failures.length - 2} more)`] : run.failures;
+    const by = run.timedOut ? `timed out after ${TIMEOUT_MS / 1000} s` : named.join('; ') || 'the test run failed (see log)';
     return { mutation, status: 'killed', by, ms: run.ms, log };
   } finally {
     rmSync(dir, { recursive: true, force: true });
