@@ -5,6 +5,13 @@ import { START, type CommitPosition, type RecordedEvent } from '../store/types.t
 import type { Projection } from './projection.ts';
 
 /**
+ * Test-only fault injection, never set by the library: called inside the transaction after the
+ * handler wrote and before the checkpoint is written, so a crash test can die (or pause) exactly
+ * between the two writes that must commit together.
+ */
+export const applyFaultHooks: { beforeCheckpoint?: (projection: string, events: RecordedEvent[]) => void | Promise<void> } = {};
+
+/**
  * Applies events (in commit order) to a projection and moves its checkpoint in ONE transaction.
  * Events at or before the checkpoint are skipped: a redelivery, a duplicate or an older message
  * has no effect. The checkpoint row is locked, so two appliers of one projection serialize.
@@ -30,6 +37,7 @@ export async function applyEvents(pool: pg.Pool, projection: Projection, events:
       else for (const event of wanted) await projection.handle(event, client);
     }
     const { transactionId, globalPosition } = positionOf(fresh[fresh.length - 1]!);
+    await applyFaultHooks.beforeCheckpoint?.(name, fresh);
     await client.query(
       `UPDATE subscription_checkpoints SET transaction_id = ${int(transactionId)}, global_position = ${int(globalPosition)},
          updated_at = now() WHERE subscription = '${name}'; COMMIT`,

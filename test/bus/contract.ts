@@ -147,5 +147,25 @@ export function busContract(transport: string, open: () => Promise<EventBus & { 
       assert.equal(failed, 3);
       assert.deepEqual(strict.seen, Array.from({ length: 10 }, (_, i) => `s${start + i}`), 'nothing overtook the failing message');
     });
+
+    test('a message published twice with the same msgId reaches a consumer once (JetStream dedupe window)', async () => {
+      const start = published + 1;
+      await publish(1, 'd');
+      const repeated = { data: Buffer.from(`d${start}`), msgId: `d-${start}` };
+      await bus.publishBatch(subject, [repeated]); // e.g. a dispatcher re-publishing after a redelivery
+      await publish(1, 'd'); // the marker: once it arrives, everything before it has been delivered
+      const { seen, sub } = await collect({ startAt: { from: 'sequence', sequence: start } });
+      await waitUntil(() => seen.includes(`d${start + 1}`), 'the marker after the re-publish arrived', 30_000);
+      await sub.unsubscribe();
+      if (bus.transport === 'jetstream') {
+        assert.deepEqual(seen, [`d${start}`, `d${start + 1}`], 'the server dropped the re-publish');
+      } else {
+        // NATS Streaming has no msg-id dedupe: the copy is stored and delivered. The consumer side
+        // absorbs it: a projector skips events at or before its checkpoint (applyEvents), so the
+        // copy has no effect on a projection.
+        assert.deepEqual(seen, [`d${start}`, `d${start}`, `d${start + 1}`]);
+        published++;
+      }
+    });
   });
 }

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { Relay, relayStatus } from '../../src/bus/relay.ts';
 import { createLogger } from '../../src/logger.ts';
 import { Projector, subscriptionLag } from '../../src/projections/projector.ts';
-import { EventStore } from '../../src/store/event-store.ts';
+import { commitOrder as storeCommitOrder } from '../support/commit-order.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
 import { AUDIT_TABLE_SQL, auditedEventIds, auditProjection } from '../projections/fixtures/audit-projection.ts';
@@ -44,7 +44,7 @@ test('a NATS server restart mid-stream: the relay and a projector go on, nothing
   await waitUntil(async () => (await subscriptionLag(db.pool, 'audit')).lagEvents === 0, 'projector caught up after the restart', 90_000);
   await projector.stop();
   await relay.stop();
-  const commitOrder = (await new EventStore(db.pool).readAll({ limit: 100_000 })).map((e) => e.eventId);
+  const commitOrder = await storeCommitOrder(db.pool);
   assert.equal(commitOrder.length, written);
   assert.deepEqual(await auditedEventIds(db.pool), commitOrder);
 });

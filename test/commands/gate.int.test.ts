@@ -59,3 +59,31 @@ describe('the ordering gate', () => {
     assert.equal(await h.client.backlogSize(), 0);
   });
 });
+
+describe('the ordering gate without the reconciler', () => {
+  let h: Harness;
+  const statuses = async (aggregateId: string) => (await new EventStore(h.db.pool).readStream(aggregateId)).map((e) => parseData(e));
+
+  // The default park period (an hour) and a reconciler that never sweeps: a parked command runs
+  // only if the gate itself promotes it when the command before it finishes.
+  before(async () => {
+    h = await createHarness();
+  });
+  after(() => h.close());
+
+  it('claims only the head of an aggregate: a command behind it is told to stay parked', async () => {
+    await h.client.sendMany([status('h-1', 'order-h', 'paid'), status('h-2', 'order-h', 'shipped'), status('h-3', 'order-h', 'delivered')]);
+    assert.equal((await h.client.gate.claim('order-h', 'h-3')).status, 'parked', 'the tail');
+    assert.equal((await h.client.gate.claim('order-h', 'h-2')).status, 'parked', 'the second');
+    assert.equal((await h.client.gate.claim('order-h', 'h-1')).status, 'head');
+  });
+
+  it('promotes an aggregate\'s next command itself when the one before it finishes', async () => {
+    await h.client.send({ commandId: 'n-create', type: 'CreateOrder', aggregateId: 'order-n', payload: { customerId: 'c', total: 1 } });
+    await h.client.sendMany([status('n-1', 'order-n', 'paid'), status('n-2', 'order-n', 'shipped'), status('n-3', 'order-n', 'delivered')]);
+    // maxBatch 1: each command runs as a head, so each finish must promote the next (no followers ride along).
+    await h.startWorker({ reconcileIntervalMs: 3_600_000, reconcileAfterMs: 3_600_000, maxBatch: 1 });
+    await waitUntil(async () => (await h.client.getCommand('n-3'))?.state === 'completed', 'each command promoted the next', 30_000);
+    assert.deepEqual(await statuses('order-n'), [{ customerId: 'c', total: 1 }, { status: 'paid' }, { status: 'shipped' }, { status: 'delivered' }]);
+  });
+});

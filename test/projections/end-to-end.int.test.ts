@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.ts';
 import { getOrder, ordersProjection } from '../../examples/orders/orders-projection.ts';
 import { Projector, subscriptionLag } from '../../src/projections/projector.ts';
 import { rebuildProjection } from '../../src/projections/rebuild.ts';
-import { EventStore } from '../../src/store/event-store.ts';
+import { commitOrder as storeCommitOrder } from '../support/commit-order.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { waitUntil } from '../support/wait.ts';
 import { writeOrders, closeDatabaseAndBus, openDatabaseAndBus, type TestBus } from '../bus/helpers.ts';
@@ -66,7 +66,7 @@ test('10,000 events from concurrent writers reach the projections in commit orde
   await waitUntil(() => caughtUp('orders'), 'orders projection caught up', 300_000);
   await Promise.all([relay.stop(), audit.stop(), orders.stop(), dispatcher.stop()]);
 
-  const commitOrder = (await new EventStore(db.pool).readAll({ limit: 100_000 })).map((e) => e.eventId);
+  const commitOrder = await storeCommitOrder(db.pool);
   assert.equal(commitOrder.length, 10_000);
   assert.deepEqual(await auditedEventIds(db.pool), commitOrder, 'every event applied once, in commit order');
 

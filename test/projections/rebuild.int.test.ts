@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { getOrder, ordersProjection } from '../../examples/orders/orders-projection.ts';
@@ -7,6 +6,7 @@ import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { jsonEvent } from '../support/events.ts';
+import { waitUntil } from '../support/wait.ts';
 
 let db: TestDatabase;
 before(async () => {
@@ -26,10 +26,25 @@ test('a rebuild from the store waits for events an open transaction holds back, 
       await store.append(`order-${i}`, [jsonEvent('OrderCreated', { customerId: `c-${i}`, total: i })], { aggregateType: 'Order' });
     }
 
+    // The positive marker: the rebuild read the store again and again and got nothing back.
+    let reads = 0;
+    const watched = new Proxy(db.pool, {
+      get(target, property) {
+        const value = Reflect.get(target, property) as unknown;
+        if (property === 'query') {
+          return (...args: Parameters<pg.Pool['query']>) => {
+            if (typeof args[0] === 'string' && args[0].includes('FROM events')) reads++;
+            return (target.query as (...a: unknown[]) => unknown)(...args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     let finished = false;
-    const rebuild = rebuildProjection(ordersProjection, { pool: db.pool, source: 'store', batchSize: 2 }).finally(() => (finished = true));
-    await sleep(500);
-    assert.equal(finished, false, 'the rebuild is still waiting for the held-back events');
+    const rebuild = rebuildProjection(ordersProjection, { pool: watched, source: 'store', batchSize: 2 }).finally(() => (finished = true));
+    await waitUntil(() => reads >= 10 || finished, 'the rebuild to read the store ten times');
+    assert.equal(finished, false, 'the rebuild is still waiting for the held-back events after ten empty reads');
+    assert.equal(await getOrder(db.pool, 'order-1'), undefined, 'nothing applied yet');
 
     await blocker.query('COMMIT');
     assert.deepEqual(await rebuild, { events: 5, skipped: 0 });

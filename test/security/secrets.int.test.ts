@@ -65,7 +65,10 @@ describe('secrets stay out of logs and answers', () => {
     assert.equal(await ask('/commands', { method: 'POST', headers: { ...json, authorization: `Bearer ${TOKEN}` }, body: `{"type":"CreateOrder","aggregateId":"${TOKEN}","payload":1}` }), 400);
     assert.equal(await ask('/readyz', { headers: { authorization: `Bearer ${TOKEN}` } }), 503); // NATS does not answer
     assert.equal(await ask('/aggregates/o-1/events', { headers: { authorization: `Bearer ${TOKEN}` } }), 200);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // let the last log lines arrive
+    // Stop the server and wait for its pipes to close: then every line it logged has arrived.
+    const closed = Promise.all([child.stdout!, child.stderr!].map((stream) => new Promise((resolve) => stream.once('close', resolve))));
+    child.kill('SIGTERM');
+    await closed;
     assert.ok(output.length > 0, 'the server logged something');
     for (const secret of [PASSWORD, TOKEN]) {
       assert.equal(output.includes(secret), false, `the log shows ${secret}:\n${output.split('\n').filter((l) => l.includes(secret)).join('\n')}`);

@@ -92,7 +92,7 @@ describe('EventStore.readAll', () => {
     await waitUntil(async () => {
       position = await catchUp(store, position, seen);
       return ours().length >= writers * appendsPerWriter;
-    }, 'the reader catches up').catch(() => {});
+    }, 'the reader catches up with every committed event', 60_000);
 
     assert.equal(ours().length, writers * appendsPerWriter, 'every committed event was read');
     assert.equal(new Set(ours().map((e) => e.eventId)).size, ours().length, 'and none twice');
