@@ -130,9 +130,9 @@ export const MUTATIONS: Mutation[] = [
     guarantee: 'Idempotent commands: a command id is applied at most once, its first outcome stands',
     docs: 'architecture.md#guarantees-of-the-store',
     patches: [{
-      file: 'src/store/append-sql.ts',
-      find: 'SELECT 1 FROM cmd JOIN processed_commands p USING (command_id) WHERE cmd.aggregate_id = r.aggregate_id',
-      replace: 'SELECT 1 FROM cmd JOIN processed_commands p USING (command_id) WHERE false',
+      file: 'sql/050_store_write_functions.sql',
+      find: 'WHERE (SELECT true FROM public.processed_commands p WHERE p.command_id = cmd.command_id)',
+      replace: 'WHERE false',
       count: 1,
     }],
     tests: ['test/store/append.int.test.ts', 'test/commands/client.int.test.ts'],
@@ -142,7 +142,7 @@ export const MUTATIONS: Mutation[] = [
     guarantee: 'Per-aggregate versions are gap-free and unique (compare-and-set on the stream head)',
     docs: 'architecture.md#guarantees-of-the-store',
     patches: [{
-      file: 'src/store/append-sql.ts',
+      file: 'sql/050_store_write_functions.sql',
       find: 'AND (req.expected = -1 OR s.version = req.expected)',
       replace: 'AND (req.expected = -1 OR s.version >= 0)',
       count: 1,
