@@ -19,8 +19,9 @@ export interface StanBusOptions {
   url: string;
   clusterId: string;
   /**
-   * The client id. STAN keys a durable by (client id, durable name): a process must come back
-   * with the same id to resume its durables. Letters, digits, '-', '_'.
+   * The client id, unique on the server at any moment. STAN keys a durable by (client id, durable
+   * name): a process must come back with the same id to resume its durables (createEventBus makes
+   * the ids, see stanClientId). Letters, digits, '-', '_'.
    */
   clientId: string;
   prefix: string;
@@ -144,18 +145,29 @@ export class StanBus implements EventBus {
     };
   }
 
+  /**
+   * The server sends the first messages right behind its subscription response, and the client
+   * emits them in the same tick as `ready`: the `message` listener goes on before anything is
+   * awaited, or those messages wait a whole ack wait for redelivery. Handling starts once the
+   * subscription is ready (acks need the ack inbox the response carries).
+   */
   private async attach(live: LiveSubscription, stan: Stan): Promise<void> {
     const opts = subscriptionOptions(stan, live.options);
     const sub = live.options.queue === undefined ? stan.subscribe(live.subject, opts) : stan.subscribe(live.subject, live.options.queue, opts);
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       sub.once('ready', () => resolve());
       sub.once('error', reject);
     });
-    sub.on('error', (error: Error) => this.log.error({ err: error, subject: live.subject }, 'subscription error'));
+    ready.catch(() => {});
+    const started = live.chain.then(() => ready);
+    live.chain = started.catch(() => {});
     sub.on('message', (m: Message) => {
+      if (live.sub !== sub) return;
       live.chain = live.chain.then(() => this.deliver(live, m));
     });
     live.sub = sub;
+    await started;
+    sub.on('error', (error: Error) => this.log.error({ err: error, subject: live.subject }, 'subscription error'));
   }
 
   /**
