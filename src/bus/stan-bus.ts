@@ -30,10 +30,11 @@ export interface StanBusOptions {
   logger?: Logger;
 }
 
-/** How long lastMessage() waits for the "last received" message of a channel before calling it empty. */
-const LAST_MESSAGE_WAIT_MS = 1500;
-/** readHistory stops when the channel stays quiet this long before reaching its end. */
-const HISTORY_IDLE_MS = 3000;
+/**
+ * readHistory gives up when the channel stays quiet this long before its end message: only when
+ * that message was removed by channel limits while the read ran (see readHistory).
+ */
+const HISTORY_IDLE_MS = 30_000;
 
 interface LiveSubscription {
   subject: string;
@@ -113,23 +114,37 @@ export class StanBus implements EventBus {
 
   async lastMessage(subject: string): Promise<LastMessage | undefined> {
     const stan = await this.connected();
-    const opts = stan.subscriptionOptions().setStartWithLastReceived();
-    return new Promise((resolve, reject) => {
-      const sub = stan.subscribe(subject, opts);
-      const finish = (value: LastMessage | undefined) => {
-        clearTimeout(timer);
-        sub.removeAllListeners('message');
-        sub.unsubscribe();
-        resolve(value);
-      };
-      // An empty channel sends nothing: after a short wait the answer is "no message".
-      const timer = setTimeout(() => finish(undefined), LAST_MESSAGE_WAIT_MS);
-      sub.once('message', (m: Message) => finish({ sequence: m.getSequence(), data: m.getRawData() }));
-      sub.once('error', (error: Error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    let last: LastMessage | undefined;
+    const sub = stan.subscribe(subject, stan.subscriptionOptions().setStartWithLastReceived());
+    sub.on('message', (m: Message) => (last ??= { sequence: m.getSequence(), data: m.getRawData() }));
+    try {
+      await subscriptionReady(sub);
+      // An empty channel sends nothing: the probe says when the server is done sending.
+      await this.initialDeliveryDone(stan);
+    } finally {
+      await endSubscription(sub);
+    }
+    return last;
+  }
+
+  /**
+   * Resolves once every message the server sends a just-ready subscription at its start has
+   * arrived. The server starts subscriptions one after the other (one queue, one goroutine) and
+   * sends on one connection: when a subscription made after it gets the last message of a channel
+   * that surely holds one, the earlier subscription's start is over. STAN has no "end of channel"
+   * signal; this is how a reader tells "nothing there" from "not yet there" without a timer.
+   */
+  private async initialDeliveryDone(stan: Stan): Promise<void> {
+    const subject = `${this.options.prefix}._probe`;
+    await new Promise<void>((resolve, reject) => stan.publish(subject, Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
+    const probe = stan.subscribe(subject, stan.subscriptionOptions().setStartWithLastReceived());
+    const arrived = new Promise<void>((resolve) => probe.once('message', () => resolve()));
+    try {
+      await subscriptionReady(probe);
+      await arrived;
+    } finally {
+      await endSubscription(probe);
+    }
   }
 
   async subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions): Promise<BusSubscription> {
@@ -206,6 +221,11 @@ export class StanBus implements EventBus {
     await live.chain;
   }
 
+  /**
+   * Reads up to the last message at the time of the call. Ends on that message, or at once when
+   * the server sends nothing at the start (nothing at or after `startAt`). Should the end message
+   * be removed by channel limits while the read runs, it ends after HISTORY_IDLE_MS of quiet.
+   */
   async readHistory(subject: string, startAt: StartPosition, onBatch: (messages: BusMessage[]) => Promise<void>): Promise<number> {
     const last = await this.lastMessage(subject);
     if (!last) return 0;
@@ -213,16 +233,21 @@ export class StanBus implements EventBus {
     // No durable: a throw-away subscription, acked batch by batch (max in flight is the read-ahead).
     const sub = stan.subscribe(subject, subscriptionOptions(stan, { durable: '', startAt, maxInFlight: 1000, ackWaitMs: 60_000 }));
     let pending: Message[] = [];
+    let received = 0;
     let count = 0;
     let lastArrival = Date.now();
     let seenEnd = false;
     sub.on('message', (m: Message) => {
+      received++;
       lastArrival = Date.now();
-      if (m.getSequence() > last.sequence) return;
-      pending.push(m);
-      if (m.getSequence() === last.sequence) seenEnd = true;
+      if (seenEnd) return;
+      if (m.getSequence() <= last.sequence) pending.push(m);
+      if (m.getSequence() >= last.sequence) seenEnd = true;
     });
     try {
+      await subscriptionReady(sub);
+      await this.initialDeliveryDone(stan);
+      if (received === 0) return 0;
       await new Promise<void>((resolve, reject) => {
         sub.once('error', reject);
         const flush = async (): Promise<void> => {
@@ -233,16 +258,16 @@ export class StanBus implements EventBus {
             count += taken.length;
             for (const m of taken) m.ack();
           }
-          // Done at the end message, or when the channel stays quiet before it (nothing at or
-          // after the start position, or messages removed by channel limits).
           if (seenEnd && pending.length === 0) resolve();
-          else if (Date.now() - lastArrival > HISTORY_IDLE_MS && pending.length === 0) resolve();
-          else setTimeout(() => flush().catch(reject), taken.length >= 500 ? 0 : 50);
+          else if (Date.now() - lastArrival > HISTORY_IDLE_MS && pending.length === 0) {
+            this.log.warn({ subject, endSequence: last.sequence, read: count }, 'history read ended before its end message: removed by channel limits?');
+            resolve();
+          } else setTimeout(() => flush().catch(reject), taken.length >= 500 ? 0 : 20);
         };
-        setTimeout(() => flush().catch(reject), 50);
+        flush().catch(reject);
       });
     } finally {
-      sub.unsubscribe();
+      await endSubscription(sub);
     }
     return count;
   }
@@ -296,6 +321,29 @@ export class StanBus implements EventBus {
     if (this.reconnecting) await this.reconnecting;
     return this.stan;
   }
+}
+
+function subscriptionReady(sub: Subscription): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    sub.once('ready', () => resolve());
+    sub.once('error', reject);
+    sub.once('timeout', reject);
+  });
+}
+
+/**
+ * Unsubscribes a throw-away subscription and waits for the server's answer: a bus closed right
+ * after would otherwise race its own unsubscribe ("unsub request for missing inbox" on the server).
+ */
+function endSubscription(sub: Subscription): Promise<void> {
+  // Without an ack inbox the server never took the subscription: nothing to end there.
+  if (sub.isClosed() || (sub as Subscription & { ackInbox?: string }).ackInbox === undefined) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    sub.once('unsubscribed', () => resolve());
+    sub.once('error', () => resolve());
+    sub.once('timeout', () => resolve());
+    sub.unsubscribe();
+  });
 }
 
 function toBusMessage(subject: string, m: Message): BusMessage {
