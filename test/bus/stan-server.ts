@@ -20,3 +20,13 @@ export function skipWithoutStan(name: string): boolean {
   test(name, { skip: STAN_SKIP_REASON }, () => {});
   return true;
 }
+
+/**
+ * The transports a distribution test runs on: JetStream always, NATS Streaming when STAN_URL is
+ * set (else one line says how to run those too).
+ */
+export function transports(suite: string): Array<'jetstream' | 'stan'> {
+  if (stanUrl) return ['jetstream', 'stan'];
+  console.log(`# ${suite} runs on JetStream only: ${STAN_SKIP_REASON}`);
+  return ['jetstream'];
+}
