@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import stanClient, { type Message, type Stan, type Subscription, type SubscriptionOptions } from 'node-nats-streaming';
 import { createLogger, logConnectionErrors, type Logger } from '../logger.ts';
-import { PublishError, validateBusName } from './errors.ts';
+import { ChannelGapError, HistoryReadError, PublishError, validateBusName } from './errors.ts';
 import {
   busSubjects,
   type BusMessage,
@@ -25,14 +25,16 @@ export interface StanBusOptions {
    */
   clientId: string;
   prefix: string;
+  /** Hears every ChannelGapError of a strict subscription (also logged at error level). */
+  onGap?: (gap: ChannelGapError) => void;
   /** Publishes in flight at once (default 2000). */
   publishWindow?: number;
   logger?: Logger;
 }
 
 /**
- * readHistory gives up when the channel stays quiet this long before its end message: only when
- * that message was removed by channel limits while the read ran (see readHistory).
+ * readHistory fails (HistoryReadError) when the server sends nothing this long before the end
+ * message: only when that message was removed by channel limits while the read ran.
  */
 const HISTORY_IDLE_MS = 30_000;
 
@@ -42,6 +44,8 @@ interface LiveSubscription {
   handler: MessageHandler;
   sub: Subscription | undefined;
   lastAcked: number;
+  /** The highest sequence delivered in this process, across reconnects: a jump past it is a gap. */
+  lastSeen: number;
   /** Messages are handled one after the other, in arrival order. */
   chain: Promise<void>;
   closed: boolean;
@@ -151,7 +155,7 @@ export class StanBus implements EventBus {
     validateBusName('durable name', options.durable);
     if (options.queue !== undefined) validateBusName('queue group', options.queue);
     validateStartPosition(options.startAt ?? { from: 'all' });
-    const live: LiveSubscription = { subject, options, handler, sub: undefined, lastAcked: 0, chain: Promise.resolve(), closed: false };
+    const live: LiveSubscription = { subject, options, handler, sub: undefined, lastAcked: 0, lastSeen: 0, chain: Promise.resolve(), closed: false };
     await this.attach(live, await this.connected());
     this.live.add(live);
     return {
@@ -193,6 +197,8 @@ export class StanBus implements EventBus {
     if (live.closed) return;
     const sequence = m.getSequence();
     const strict = (live.options.maxInFlight ?? 1) === 1;
+    if (strict && live.lastSeen > 0 && sequence > live.lastSeen + 1) this.reportGap(live, sequence);
+    live.lastSeen = Math.max(live.lastSeen, sequence);
     if (strict && sequence <= live.lastAcked) {
       m.ack();
       return;
@@ -204,6 +210,16 @@ export class StanBus implements EventBus {
     } catch (error) {
       this.log.error({ err: error, subject: live.subject, durable: live.options.durable, sequence }, 'handler failed; redelivered after the ack wait');
     }
+  }
+
+  /**
+   * With one message in flight the server sends a durable's messages in sequence order: a jump
+   * means the ones between were removed from the channel before this subscriber read them.
+   */
+  private reportGap(live: LiveSubscription, next: number): void {
+    const gap = new ChannelGapError(live.subject, live.options.durable, live.lastSeen, next);
+    this.log.error({ err: gap, subject: live.subject, durable: live.options.durable, after: live.lastSeen, next }, gap.message);
+    this.options.onGap?.(gap);
   }
 
   private async detach(live: LiveSubscription, how: 'close' | 'unsubscribe'): Promise<void> {
@@ -224,7 +240,7 @@ export class StanBus implements EventBus {
   /**
    * Reads up to the last message at the time of the call. Ends on that message, or at once when
    * the server sends nothing at the start (nothing at or after `startAt`). Should the end message
-   * be removed by channel limits while the read runs, it ends after HISTORY_IDLE_MS of quiet.
+   * be removed by channel limits while the read runs, it fails after HISTORY_IDLE_MS of quiet.
    */
   async readHistory(subject: string, startAt: StartPosition, onBatch: (messages: BusMessage[]) => Promise<void>): Promise<number> {
     const last = await this.lastMessage(subject);
@@ -257,11 +273,12 @@ export class StanBus implements EventBus {
             await onBatch(taken.map((m) => toBusMessage(subject, m)));
             count += taken.length;
             for (const m of taken) m.ack();
+            // The server sends more only after these acks: quiet is counted from here.
+            lastArrival = Date.now();
           }
           if (seenEnd && pending.length === 0) resolve();
           else if (Date.now() - lastArrival > HISTORY_IDLE_MS && pending.length === 0) {
-            this.log.warn({ subject, endSequence: last.sequence, read: count }, 'history read ended before its end message: removed by channel limits?');
-            resolve();
+            reject(new HistoryReadError(`${subject}: no message for ${HISTORY_IDLE_MS} ms before the end message ${last.sequence} (${count} read); removed by channel limits while reading?`));
           } else setTimeout(() => flush().catch(reject), taken.length >= 500 ? 0 : 20);
         };
         flush().catch(reject);

@@ -42,7 +42,7 @@ export function transports(suite: string): Array<'jetstream' | 'stan'> {
  */
 export class OwnStanServer {
   private process: ChildProcess | undefined;
-  private constructor(readonly port: number) {}
+  private constructor(readonly port: number, private readonly args: string[]) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
@@ -52,14 +52,15 @@ export class OwnStanServer {
     return spawnSync('nats-streaming-server', ['-v'], { stdio: 'ignore' }).status === 0;
   }
 
-  static async start(): Promise<OwnStanServer> {
-    const server = new OwnStanServer(await freePort());
+  /** `args`: more server flags, such as channel limits (`-mm 5`). */
+  static async start(args: string[] = []): Promise<OwnStanServer> {
+    const server = new OwnStanServer(await freePort(), args);
     await server.restart();
     return server;
   }
 
   async restart(): Promise<void> {
-    const child = spawn('nats-streaming-server', ['-a', '127.0.0.1', '-p', String(this.port), '-cid', 'test-cluster', '-store', 'memory'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('nats-streaming-server', ['-a', '127.0.0.1', '-p', String(this.port), '-cid', 'test-cluster', '-store', 'memory', ...this.args], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.process = child;
     let log = '';
     child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
