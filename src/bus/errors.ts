@@ -20,6 +20,23 @@ export class HistoryReadError extends EventStoreError {
   override readonly code = 'history_read_failed';
 }
 
+/**
+ * A strict-order subscription's next message is no longer in its channel: the server skipped
+ * from `after` to `next`, the messages between were removed by channel limits before they were
+ * read. Their events never reach the subscriber: the projection misses them until a rebuild.
+ */
+export class ChannelGapError extends EventStoreError {
+  override readonly code = 'channel_gap';
+  constructor(
+    readonly subject: string,
+    readonly durable: string,
+    readonly after: number,
+    readonly next: number,
+  ) {
+    super(`${subject} (durable ${durable}): messages ${after + 1} to ${next - 1} are no longer in the channel (channel limits?); their events were never delivered`);
+  }
+}
+
 /** The server did not store a published message (refused, timed out, connection gone). */
 export class PublishError extends EventStoreError {
   override readonly code: string = 'publish_failed';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import stanClient, { type Message, type Stan, type Subscription, type SubscriptionOptions } from 'node-nats-streaming';
 import { createLogger, logConnectionErrors, type Logger } from '../logger.ts';
-import { PublishError, validateBusName } from './errors.ts';
+import { ChannelGapError, HistoryReadError, PublishError, validateBusName } from './errors.ts';
 import {
   busSubjects,
   type BusMessage,
@@ -19,20 +19,24 @@ export interface StanBusOptions {
   url: string;
   clusterId: string;
   /**
-   * The client id. STAN keys a durable by (client id, durable name): a process must come back
-   * with the same id to resume its durables. Letters, digits, '-', '_'.
+   * The client id, unique on the server at any moment. STAN keys a durable by (client id, durable
+   * name): a process must come back with the same id to resume its durables (createEventBus makes
+   * the ids, see stanClientId). Letters, digits, '-', '_'.
    */
   clientId: string;
   prefix: string;
+  /** Hears every ChannelGapError of a strict subscription (also logged at error level). */
+  onGap?: (gap: ChannelGapError) => void;
   /** Publishes in flight at once (default 2000). */
   publishWindow?: number;
   logger?: Logger;
 }
 
-/** How long lastMessage() waits for the "last received" message of a channel before calling it empty. */
-const LAST_MESSAGE_WAIT_MS = 1500;
-/** readHistory stops when the channel stays quiet this long before reaching its end. */
-const HISTORY_IDLE_MS = 3000;
+/**
+ * readHistory fails (HistoryReadError) when the server sends nothing this long before the end
+ * message: only when that message was removed by channel limits while the read ran.
+ */
+const HISTORY_IDLE_MS = 30_000;
 
 interface LiveSubscription {
   subject: string;
@@ -40,6 +44,8 @@ interface LiveSubscription {
   handler: MessageHandler;
   sub: Subscription | undefined;
   lastAcked: number;
+  /** The highest sequence delivered in this process, across reconnects: a jump past it is a gap. */
+  lastSeen: number;
   /** Messages are handled one after the other, in arrival order. */
   chain: Promise<void>;
   closed: boolean;
@@ -112,30 +118,44 @@ export class StanBus implements EventBus {
 
   async lastMessage(subject: string): Promise<LastMessage | undefined> {
     const stan = await this.connected();
-    const opts = stan.subscriptionOptions().setStartWithLastReceived();
-    return new Promise((resolve, reject) => {
-      const sub = stan.subscribe(subject, opts);
-      const finish = (value: LastMessage | undefined) => {
-        clearTimeout(timer);
-        sub.removeAllListeners('message');
-        sub.unsubscribe();
-        resolve(value);
-      };
-      // An empty channel sends nothing: after a short wait the answer is "no message".
-      const timer = setTimeout(() => finish(undefined), LAST_MESSAGE_WAIT_MS);
-      sub.once('message', (m: Message) => finish({ sequence: m.getSequence(), data: m.getRawData() }));
-      sub.once('error', (error: Error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    let last: LastMessage | undefined;
+    const sub = stan.subscribe(subject, stan.subscriptionOptions().setStartWithLastReceived());
+    sub.on('message', (m: Message) => (last ??= { sequence: m.getSequence(), data: m.getRawData() }));
+    try {
+      await subscriptionReady(sub);
+      // An empty channel sends nothing: the probe says when the server is done sending.
+      await this.initialDeliveryDone(stan);
+    } finally {
+      await endSubscription(sub);
+    }
+    return last;
+  }
+
+  /**
+   * Resolves once every message the server sends a just-ready subscription at its start has
+   * arrived. The server starts subscriptions one after the other (one queue, one goroutine) and
+   * sends on one connection: when a subscription made after it gets the last message of a channel
+   * that surely holds one, the earlier subscription's start is over. STAN has no "end of channel"
+   * signal; this is how a reader tells "nothing there" from "not yet there" without a timer.
+   */
+  private async initialDeliveryDone(stan: Stan): Promise<void> {
+    const subject = `${this.options.prefix}._probe`;
+    await new Promise<void>((resolve, reject) => stan.publish(subject, Buffer.alloc(0), (error) => (error ? reject(error) : resolve())));
+    const probe = stan.subscribe(subject, stan.subscriptionOptions().setStartWithLastReceived());
+    const arrived = new Promise<void>((resolve) => probe.once('message', () => resolve()));
+    try {
+      await subscriptionReady(probe);
+      await arrived;
+    } finally {
+      await endSubscription(probe);
+    }
   }
 
   async subscribe(subject: string, handler: MessageHandler, options: SubscribeOptions): Promise<BusSubscription> {
     validateBusName('durable name', options.durable);
     if (options.queue !== undefined) validateBusName('queue group', options.queue);
     validateStartPosition(options.startAt ?? { from: 'all' });
-    const live: LiveSubscription = { subject, options, handler, sub: undefined, lastAcked: 0, chain: Promise.resolve(), closed: false };
+    const live: LiveSubscription = { subject, options, handler, sub: undefined, lastAcked: 0, lastSeen: 0, chain: Promise.resolve(), closed: false };
     await this.attach(live, await this.connected());
     this.live.add(live);
     return {
@@ -144,18 +164,29 @@ export class StanBus implements EventBus {
     };
   }
 
+  /**
+   * The server sends the first messages right behind its subscription response, and the client
+   * emits them in the same tick as `ready`: the `message` listener goes on before anything is
+   * awaited, or those messages wait a whole ack wait for redelivery. Handling starts once the
+   * subscription is ready (acks need the ack inbox the response carries).
+   */
   private async attach(live: LiveSubscription, stan: Stan): Promise<void> {
     const opts = subscriptionOptions(stan, live.options);
     const sub = live.options.queue === undefined ? stan.subscribe(live.subject, opts) : stan.subscribe(live.subject, live.options.queue, opts);
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       sub.once('ready', () => resolve());
       sub.once('error', reject);
     });
-    sub.on('error', (error: Error) => this.log.error({ err: error, subject: live.subject }, 'subscription error'));
+    ready.catch(() => {});
+    const started = live.chain.then(() => ready);
+    live.chain = started.catch(() => {});
     sub.on('message', (m: Message) => {
+      if (live.sub !== sub) return;
       live.chain = live.chain.then(() => this.deliver(live, m));
     });
     live.sub = sub;
+    await started;
+    sub.on('error', (error: Error) => this.log.error({ err: error, subject: live.subject }, 'subscription error'));
   }
 
   /**
@@ -166,6 +197,8 @@ export class StanBus implements EventBus {
     if (live.closed) return;
     const sequence = m.getSequence();
     const strict = (live.options.maxInFlight ?? 1) === 1;
+    if (strict && live.lastSeen > 0 && sequence > live.lastSeen + 1) this.reportGap(live, sequence);
+    live.lastSeen = Math.max(live.lastSeen, sequence);
     if (strict && sequence <= live.lastAcked) {
       m.ack();
       return;
@@ -177,6 +210,16 @@ export class StanBus implements EventBus {
     } catch (error) {
       this.log.error({ err: error, subject: live.subject, durable: live.options.durable, sequence }, 'handler failed; redelivered after the ack wait');
     }
+  }
+
+  /**
+   * With one message in flight the server sends a durable's messages in sequence order: a jump
+   * means the ones between were removed from the channel before this subscriber read them.
+   */
+  private reportGap(live: LiveSubscription, next: number): void {
+    const gap = new ChannelGapError(live.subject, live.options.durable, live.lastSeen, next);
+    this.log.error({ err: gap, subject: live.subject, durable: live.options.durable, after: live.lastSeen, next }, gap.message);
+    this.options.onGap?.(gap);
   }
 
   private async detach(live: LiveSubscription, how: 'close' | 'unsubscribe'): Promise<void> {
@@ -194,6 +237,11 @@ export class StanBus implements EventBus {
     await live.chain;
   }
 
+  /**
+   * Reads up to the last message at the time of the call. Ends on that message, or at once when
+   * the server sends nothing at the start (nothing at or after `startAt`). Should the end message
+   * be removed by channel limits while the read runs, it fails after HISTORY_IDLE_MS of quiet.
+   */
   async readHistory(subject: string, startAt: StartPosition, onBatch: (messages: BusMessage[]) => Promise<void>): Promise<number> {
     const last = await this.lastMessage(subject);
     if (!last) return 0;
@@ -201,16 +249,21 @@ export class StanBus implements EventBus {
     // No durable: a throw-away subscription, acked batch by batch (max in flight is the read-ahead).
     const sub = stan.subscribe(subject, subscriptionOptions(stan, { durable: '', startAt, maxInFlight: 1000, ackWaitMs: 60_000 }));
     let pending: Message[] = [];
+    let received = 0;
     let count = 0;
     let lastArrival = Date.now();
     let seenEnd = false;
     sub.on('message', (m: Message) => {
+      received++;
       lastArrival = Date.now();
-      if (m.getSequence() > last.sequence) return;
-      pending.push(m);
-      if (m.getSequence() === last.sequence) seenEnd = true;
+      if (seenEnd) return;
+      if (m.getSequence() <= last.sequence) pending.push(m);
+      if (m.getSequence() >= last.sequence) seenEnd = true;
     });
     try {
+      await subscriptionReady(sub);
+      await this.initialDeliveryDone(stan);
+      if (received === 0) return 0;
       await new Promise<void>((resolve, reject) => {
         sub.once('error', reject);
         const flush = async (): Promise<void> => {
@@ -220,17 +273,18 @@ export class StanBus implements EventBus {
             await onBatch(taken.map((m) => toBusMessage(subject, m)));
             count += taken.length;
             for (const m of taken) m.ack();
+            // The server sends more only after these acks: quiet is counted from here.
+            lastArrival = Date.now();
           }
-          // Done at the end message, or when the channel stays quiet before it (nothing at or
-          // after the start position, or messages removed by channel limits).
           if (seenEnd && pending.length === 0) resolve();
-          else if (Date.now() - lastArrival > HISTORY_IDLE_MS && pending.length === 0) resolve();
-          else setTimeout(() => flush().catch(reject), taken.length >= 500 ? 0 : 50);
+          else if (Date.now() - lastArrival > HISTORY_IDLE_MS && pending.length === 0) {
+            reject(new HistoryReadError(`${subject}: no message for ${HISTORY_IDLE_MS} ms before the end message ${last.sequence} (${count} read); removed by channel limits while reading?`));
+          } else setTimeout(() => flush().catch(reject), taken.length >= 500 ? 0 : 20);
         };
-        setTimeout(() => flush().catch(reject), 50);
+        flush().catch(reject);
       });
     } finally {
-      sub.unsubscribe();
+      await endSubscription(sub);
     }
     return count;
   }
@@ -284,6 +338,29 @@ export class StanBus implements EventBus {
     if (this.reconnecting) await this.reconnecting;
     return this.stan;
   }
+}
+
+function subscriptionReady(sub: Subscription): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    sub.once('ready', () => resolve());
+    sub.once('error', reject);
+    sub.once('timeout', reject);
+  });
+}
+
+/**
+ * Unsubscribes a throw-away subscription and waits for the server's answer: a bus closed right
+ * after would otherwise race its own unsubscribe ("unsub request for missing inbox" on the server).
+ */
+function endSubscription(sub: Subscription): Promise<void> {
+  // Without an ack inbox the server never took the subscription: nothing to end there.
+  if (sub.isClosed() || (sub as Subscription & { ackInbox?: string }).ackInbox === undefined) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    sub.once('unsubscribed', () => resolve());
+    sub.once('error', () => resolve());
+    sub.once('timeout', () => resolve());
+    sub.unsubscribe();
+  });
 }
 
 function toBusMessage(subject: string, m: Message): BusMessage {

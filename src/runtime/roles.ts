@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
@@ -178,10 +177,8 @@ export async function startWorker(ctx: RoleContext): Promise<RunningRole> {
 }
 
 export async function startRelay(ctx: RoleContext): Promise<RunningRole> {
-  // Relays publish and hold no durable, so each copy may (and on NATS Streaming must) have a client
-  // id of its own: replicas stand by side by side.
-  const instance = `relay-${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}`;
-  return withBus(ctx, instance, async (bus) => {
+  // Relays publish and hold no durable: each copy gets a client id of its own (see createEventBus).
+  return withBus(ctx, 'relay', { stableClientId: false }, async (bus) => {
     const relay = new Relay({ pool: ctx.pool, bus, logger: ctx.logger.child({ role: 'relay' }) });
     await relay.start();
     return () => relay.stop();
@@ -190,7 +187,7 @@ export async function startRelay(ctx: RoleContext): Promise<RunningRole> {
 
 /** Fans the event log out to one channel per projection, each with the event types it declared. */
 export async function startDispatcher(ctx: RoleContext): Promise<RunningRole> {
-  return withBus(ctx, 'dispatcher', async (bus) => {
+  return withBus(ctx, 'dispatcher', { stableClientId: true }, async (bus) => {
     const routes = [...ctx.projections.values()].map(({ name, eventTypes }) => ({ name, eventTypes }));
     const dispatcher = new Dispatcher({ bus, routes, logger: ctx.logger.child({ role: 'dispatcher' }) });
     await dispatcher.start();
@@ -205,7 +202,7 @@ export async function startDispatcher(ctx: RoleContext): Promise<RunningRole> {
 export async function startProjector(ctx: RoleContext, projection: Projection): Promise<RunningRole> {
   const source = ctx.env.PROJECTOR_SOURCE || 'dispatcher';
   if (source !== 'dispatcher' && source !== 'log') throw new ConfigError([`PROJECTOR_SOURCE must be dispatcher or log, got "${source}"`]);
-  return withBus(ctx, `projector-${projection.name}`, async (bus) => {
+  return withBus(ctx, `projector-${projection.name}`, { stableClientId: true }, async (bus) => {
     const projector = new Projector({
       projection,
       bus,
@@ -218,9 +215,11 @@ export async function startProjector(ctx: RoleContext, projection: Projection): 
   });
 }
 
+type RoleStart = (bus: EventBus) => Promise<() => Promise<void>>;
+
 /** A role on a bus connection of its own, closed after the role stops. */
-async function withBus(ctx: RoleContext, name: string, start: (bus: EventBus) => Promise<() => Promise<void>>): Promise<RunningRole> {
-  const bus = await createEventBus(ctx.config, { clientName: `${ctx.config.natsPrefix}-${name}` });
+async function withBus(ctx: RoleContext, name: string, ids: { stableClientId: boolean }, start: RoleStart): Promise<RunningRole> {
+  const bus = await createEventBus(ctx.config, { clientName: `${ctx.config.natsPrefix}-${name}`, ...ids });
   try {
     const stopRole = await start(bus);
     let stopped: Promise<void> | undefined;

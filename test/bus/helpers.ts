@@ -6,9 +6,16 @@ import type pg from 'pg';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../support/database.ts';
 import { jsonEvent } from '../support/events.ts';
 
-/** A JetStream bus on the shared server under a random prefix; destroy() deletes its streams. */
-export async function createTestBus(options: { prefix?: string; natsUrl?: string; clientName?: string } = {}): Promise<EventBus & { destroy(): Promise<void> }> {
-  const config = loadConfig({ ...process.env, EVENT_BUS: 'jetstream', ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}) });
+export type Transport = 'jetstream' | 'stan';
+
+/**
+ * A bus under a random prefix: JetStream on the shared server (default), or NATS Streaming on
+ * STAN_URL; destroy() deletes its streams (STAN channels cannot be deleted by a client).
+ */
+export async function createTestBus(
+  options: { prefix?: string; natsUrl?: string; clientName?: string; transport?: Transport } = {},
+): Promise<EventBus & { destroy(): Promise<void> }> {
+  const config = loadConfig({ ...process.env, EVENT_BUS: options.transport ?? 'jetstream', ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}) });
   const prefix = options.prefix ?? uniqueName('test').replace('_', '-');
   const bus = await createEventBus(config, { prefix, clientName: options.clientName ?? 'test' });
   return Object.assign(bus, {
@@ -43,11 +50,11 @@ export async function writeOrders(pool: pg.Pool, options: { orders: number; upda
 
 export type TestBus = Awaited<ReturnType<typeof createTestBus>>;
 
-/** A migrated database of its own and a JetStream bus under a random prefix, for one test file. */
-export async function openDatabaseAndBus(options: { natsUrl?: string; sql?: string } = {}): Promise<{ db: TestDatabase; bus: TestBus }> {
+/** A migrated database of its own and a bus (JetStream unless told) under a random prefix, for one test file. */
+export async function openDatabaseAndBus(options: { natsUrl?: string; sql?: string; transport?: Transport } = {}): Promise<{ db: TestDatabase; bus: TestBus }> {
   const db = await createTestDatabase();
   if (options.sql) await db.pool.query(options.sql);
-  return { db, bus: await createTestBus(options.natsUrl ? { natsUrl: options.natsUrl } : {}) };
+  return { db, bus: await createTestBus({ ...(options.natsUrl ? { natsUrl: options.natsUrl } : {}), ...(options.transport ? { transport: options.transport } : {}) }) };
 }
 
 /** Deletes the bus's streams and drops the database. */
