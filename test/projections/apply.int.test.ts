@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../../src/store/types.ts';
 import { readCheckpoint } from '../../src/subscriptions/checkpoint.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { commitOrder } from '../support/commit-order.ts';
+import { waitUntil } from '../support/wait.ts';
 import { writeOrders } from '../bus/helpers.ts';
 import { AUDIT_TABLE_SQL, auditedEventIds, auditProjection } from './fixtures/audit-projection.ts';
 
@@ -16,9 +17,12 @@ before(async () => {
   db = await createTestDatabase();
   await db.pool.query(AUDIT_TABLE_SQL);
   await writeOrders(db.pool, { orders: 20, updates: 2, writers: 3 });
-  // The events to feed the appliers (their input, not the oracle: that is commitOrder).
-  events = await new EventStore(db.pool).readAll({ limit: 10_000 });
-  assert.deepEqual(events.map((e) => e.eventId), await commitOrder(db.pool));
+  // The events to feed the appliers (their input, not the oracle: that is commitOrder). readAll
+  // follows the xmin rule: a transaction open elsewhere in the shared cluster holds them back a moment.
+  const order = await commitOrder(db.pool);
+  const store = new EventStore(db.pool);
+  await waitUntil(async () => (events = await store.readAll({ limit: 10_000 })).length === order.length, 'the events to pass the xmin horizon', 60_000);
+  assert.deepEqual(events.map((e) => e.eventId), order);
 });
 after(() => db.drop());
 afterEach(async () => {
