@@ -7,13 +7,15 @@ import { skipWithoutStan, stanConfig, stanUrl } from './stan-server.ts';
 
 describe('STAN client ids', () => {
   test('STAN_CLIENT_ID is a prefix; connections without durables to resume get an id of their own', () => {
-    const config = stanConfig({ STAN_CLIENT_ID: 'shop' });
+    // Only the ids are made here, no connection: any STAN_URL will do.
+    const url = 'nats://127.0.0.1:4223';
+    const config = stanConfig({ STAN_CLIENT_ID: 'shop', STAN_URL: url });
     assert.equal(stanClientId(config, 'orders-dispatcher', true), 'shop-orders-dispatcher');
     const a = stanClientId(config, 'orders-relay', false);
     const b = stanClientId(config, 'orders-relay', false);
     assert.match(a, /^shop-orders-relay-[A-Za-z0-9_-]+-\d+-[0-9a-f]{6}$/);
     assert.notEqual(a, b);
-    assert.equal(stanClientId(stanConfig({ STAN_CLIENT_ID: '' }), 'orders-projector-x', true), 'orders-projector-x');
+    assert.equal(stanClientId(stanConfig({ STAN_CLIENT_ID: '', STAN_URL: url }), 'orders-projector-x', true), 'orders-projector-x');
   });
 });
 
