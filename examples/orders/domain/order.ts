@@ -4,6 +4,9 @@ import { DomainRejectionError } from '../../../src/commands/domain/errors.ts';
 
 /** The example Order aggregate: created once, then changes status until it is cancelled. */
 
+/** The largest order total the example's read model can hold (numeric(14, 2)). */
+export const MAX_TOTAL = 999_999_999_999.99;
+
 export const ORDER_STATUSES = ['pending', 'paid', 'shipped', 'delivered'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -17,7 +20,9 @@ const reason = z.string().trim().min(1).max(500);
 export const Order = defineAggregate({
   type: 'Order',
   commands: {
-    CreateOrder: z.object({ customerId: z.string().trim().min(1).max(200), total: z.number().finite().nonnegative() }).strict(),
+    // The orders view keeps totals as numeric(14, 2): a larger one would be accepted here and then
+    // refused by the projection.
+    CreateOrder: z.object({ customerId: z.string().trim().min(1).max(200), total: z.number().finite().nonnegative().max(MAX_TOTAL) }).strict(),
     UpdateOrderStatus: z.object({ status: z.enum(ORDER_STATUSES) }).strict(),
     CancelOrder: z.object({ reason }).strict(),
   },

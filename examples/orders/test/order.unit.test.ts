@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { DomainRejectionError } from '../../../src/commands/domain/errors.ts';
 import type { EventOf } from '../../../src/commands/domain/define-aggregate.ts';
 import { DeciderSpecification } from '../../../src/testing.ts';
-import { Order } from '../domain/order.ts';
+import { MAX_TOTAL, Order } from '../domain/order.ts';
 
 const spec = DeciderSpecification.for(Order);
 const created: EventOf<typeof Order> = { type: 'OrderCreated', data: { customerId: 'c-1', total: 42 } };
@@ -46,5 +46,8 @@ describe('Order', () => {
     assert.equal(Order.commands.CreateOrder.safeParse({ customerId: '', total: 1 }).success, false);
     assert.equal(Order.commands.UpdateOrderStatus.safeParse({ status: 'lost' }).success, false);
     assert.equal(Order.commands.CancelOrder.safeParse({ reason: 'x', extra: 1 }).success, false);
+    // A total the read model's numeric(14, 2) cannot hold is refused at the door, not by the projector.
+    assert.equal(Order.commands.CreateOrder.safeParse({ customerId: 'c', total: MAX_TOTAL }).success, true);
+    assert.equal(Order.commands.CreateOrder.safeParse({ customerId: 'c', total: 1e308 }).success, false);
   });
 });
