@@ -73,10 +73,13 @@ local admitted = 0
 -- names another one. Checked for all before writing any.
 local result = {}
 local refused = false
+-- Whether each job exists already, as the check found it (the write loop needs no second look).
+local exists = {}
 for i = 1, n do
   local job = KEYS[8 + 2 * i]
   local fingerprint = ARGV[3 + 5 * i]
   local kind = redis.call('TYPE', job)['ok']
+  exists[i] = kind ~= 'none'
   result[i] = 'unwritten'
   if kind ~= 'none' then
     local stored = kind == 'hash' and redis.call('HMGET', job, 'data', 'fingerprint') or {}
@@ -92,6 +95,8 @@ end
 if refused then return result end
 
 result = {}
+-- Jobs stored by this call: a command given twice in one call is stored once.
+local written = {}
 for i = 1, n do
   local gate = KEYS[8 + 2 * i - 1]
   local job = KEYS[8 + 2 * i]
@@ -99,7 +104,8 @@ for i = 1, n do
   local commandId = ARGV[3 + 5 * i - 3]
   local fingerprint = ARGV[3 + 5 * i]
   local position = false
-  if redis.call('EXISTS', job) == 0 then
+  if not exists[i] and not written[job] then
+    written[job] = true
     local name = ARGV[3 + 5 * i - 2]
     sharedOpts['jobId'] = commandId
     seq = seq + 1
