@@ -3,7 +3,7 @@
  * without notice. Producers that only send commands import `nats-eventstore/client`; domain tests
  * import `nats-eventstore/testing`.
  */
-export { loadConfig, redactUrl, type Config } from './config/env.ts';
+export { DEFAULT_IDEMPOTENCY_WINDOW_DAYS, loadConfig, redactUrl, type Config } from './config/env.ts';
 export {
   CONFIG_FILE_NAMES,
   ConfigNotFoundError,
@@ -36,7 +36,7 @@ export {
 } from './store/event-store.ts';
 export { migrate, type MigrateResult, type MigrationSource } from './store/migrate.ts';
 export { createPool } from './store/pool.ts';
-export { DEFAULT_IDEMPOTENCY_WINDOW_DAYS, idempotencyWindowDays, pruneProcessedCommands, type PruneResult } from './store/retention.ts';
+export { pruneProcessedCommands, type PruneResult } from './store/retention.ts';
 export { START } from './store/types.ts';
 export type {
   AppendRequest,

@@ -40,9 +40,14 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a signalled process may take to stop before it exits anyway (see run-until-signal.ts). */
   stopTimeoutMs: number;
+  /** How long a command id's outcome is kept, in days (see store/retention.ts). */
+  idempotencyWindowDays: number;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** The idempotency window's default (IDEMPOTENCY_WINDOW_DAYS): see store/retention.ts. */
+export const DEFAULT_IDEMPOTENCY_WINDOW_DAYS = 30;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -87,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: read.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     stopTimeoutMs: read.integer('STOP_TIMEOUT_MS', 10_000, 100, 3_600_000),
+    idempotencyWindowDays: read.integer('IDEMPOTENCY_WINDOW_DAYS', DEFAULT_IDEMPOTENCY_WINDOW_DAYS, 1, 36_500),
   };
   if (config.eventBus === 'stan' && !config.stan.url) {
     problems.push('EVENT_BUS=stan needs STAN_URL (for example nats://127.0.0.1:4223)');

@@ -8,21 +8,9 @@ import type { Queryable } from './event-store.ts';
  * new command. It must exceed the longest time a command can take from send to decision, retries
  * included, and the longest a producer may resend.
  */
-export const DEFAULT_IDEMPOTENCY_WINDOW_DAYS = 30;
 
 /** Rows deleted per statement: each is its own short transaction, so the relay's readers (the xmin rule) are never held back long. */
 const PRUNE_BATCH = 5_000;
-
-/** IDEMPOTENCY_WINDOW_DAYS from the environment: a whole number of days >= 1 (default 30). */
-export function idempotencyWindowDays(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.IDEMPOTENCY_WINDOW_DAYS;
-  if (raw === undefined || raw.trim() === '') return DEFAULT_IDEMPOTENCY_WINDOW_DAYS;
-  const days = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(days) || days < 1) {
-    throw new ConfigError([`IDEMPOTENCY_WINDOW_DAYS must be a whole number of days >= 1, got "${raw}"`]);
-  }
-  return days;
-}
 
 export interface PruneResult {
   /** Records deleted. */

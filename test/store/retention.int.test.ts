@@ -4,7 +4,8 @@ import type pg from 'pg';
 import { ConfigError } from '../../src/errors.ts';
 import { EventStore } from '../../src/store/event-store.ts';
 import { createPool } from '../../src/store/pool.ts';
-import { DEFAULT_IDEMPOTENCY_WINDOW_DAYS, idempotencyWindowDays, prunedBefore, pruneProcessedCommands } from '../../src/store/retention.ts';
+import { DEFAULT_IDEMPOTENCY_WINDOW_DAYS, loadConfig } from '../../src/config/env.ts';
+import { prunedBefore, pruneProcessedCommands } from '../../src/store/retention.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { jsonEvent } from '../support/events.ts';
 
@@ -30,6 +31,7 @@ describe('the idempotency window: pruning processed commands', () => {
   });
 
   it('reads the window from IDEMPOTENCY_WINDOW_DAYS: whole days >= 1, default 30', () => {
+    const idempotencyWindowDays = (env: Record<string, string>) => loadConfig(env).idempotencyWindowDays;
     assert.equal(idempotencyWindowDays({}), DEFAULT_IDEMPOTENCY_WINDOW_DAYS);
     assert.equal(DEFAULT_IDEMPOTENCY_WINDOW_DAYS, 30);
     assert.equal(idempotencyWindowDays({ IDEMPOTENCY_WINDOW_DAYS: '7' }), 7);

@@ -14,11 +14,11 @@ export const pruneCommands: CliCommand[] = [
     ],
     options: { days: { type: 'string' } },
     run: async ({ values }) => {
-      const { idempotencyWindowDays, pruneProcessedCommands } = await import('../../store/retention.ts');
+      const { pruneProcessedCommands } = await import('../../store/retention.ts');
       const { createPool } = await import('../../store/pool.ts');
       const env = await settingsOf(values);
-      const windowDays = integerOption(values.days, 'days', 1) ?? idempotencyWindowDays(env);
       const config = loadConfig(env);
+      const windowDays = integerOption(values.days, 'days', 1) ?? config.idempotencyWindowDays;
       const pool = createPool(config.migrationDatabaseUrl, { max: 1, applicationName: 'eventstore-prune' });
       try {
         const { deleted, prunedBefore } = await pruneProcessedCommands(pool, { windowDays });
