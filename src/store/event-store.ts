@@ -185,13 +185,18 @@ export class EventStore {
 
   /** The recorded outcome of a command, if it was processed. */
   async getProcessedCommand(commandId: string): Promise<ProcessedCommand | undefined> {
+    return (await this.getProcessedCommands([commandId]))[0];
+  }
+
+  /** The recorded outcomes of those of the commands that were processed, in one query. */
+  async getProcessedCommands(commandIds: readonly string[]): Promise<ProcessedCommand[]> {
     const { rows } = await this.pool.query(
       `SELECT command_id, command_type, aggregate_id, status, version, event_ids::text[] AS event_ids,
               reason_code, reason, processed_at
-       FROM processed_commands WHERE command_id = $1`,
-      [commandId],
+       FROM processed_commands WHERE command_id = ANY($1::text[])`,
+      [commandIds],
     );
-    return rows[0] ? toProcessedCommand(rows[0]) : undefined;
+    return rows.map(toProcessedCommand);
   }
 
   /**
