@@ -71,6 +71,9 @@ describe('eventstore CLI', () => {
     const rejected = await eventstore(['send', 'UpdateOrderStatus', orderId, '{"status":"paid"}', '--wait'], env);
     assert.equal(rejected.code, 1);
     assert.equal(JSON.parse(rejected.stdout).code, 'domain');
+    const reusedId = await eventstore(['send', 'CreateOrder', `order-${randomUUID()}`, '{"customerId":"c-cli","total":5}', '--id', JSON.parse(created.stdout).commandId], env);
+    assert.equal(reusedId.code, 1, 'a command id reused for another command is refused, and send says so in its exit code');
+    assert.equal(JSON.parse(reusedId.stdout).error, 'command_id_reused');
 
     const events = await eventstore(['events', orderId], env);
     assert.equal(events.code, 0, events.stderr);

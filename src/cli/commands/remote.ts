@@ -38,7 +38,7 @@ export const remoteCommands: CliCommand[] = [
       '--id: the command id (idempotency key); default a random UUID',
       '--expected-version: the version the aggregate must be at (0: it must not exist yet)',
       '--wait: print the outcome instead of the queued id (--timeout: how long to wait, default 10000 ms)',
-      'Exit code 0 when queued or accepted, 1 when rejected or failed.',
+      'Exit code 0 when queued or accepted, 1 when rejected or refused (for example a reused command id).',
       ...REMOTE,
     ],
     options: {
@@ -74,7 +74,8 @@ export const remoteCommands: CliCommand[] = [
         [409, 422],
       );
       console.log(JSON.stringify(answer, null, 2));
-      return answer.status === 'rejected' ? 1 : 0;
+      // A 409 or 422 without an outcome is a refusal (an error body): the command did not run.
+      return answer.status === 'queued' || answer.status === 'accepted' ? 0 : 1;
     },
   }),
   defineCommand({
